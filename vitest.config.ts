@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts'],
+    environment: 'node',
+    // better-sqlite3, wasm and child processes behave best in forked workers.
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // 2-core CI: two workers keep the suite fast without starving the engine processes it spawns.
+    maxWorkers: 2,
+  },
+});
