@@ -1,0 +1,81 @@
+import { parseArgs } from 'node:util';
+import { type CommandSpec, UsageError } from './cli/command';
+import { doctorCommand } from './cli/doctor';
+import { serveCommand } from './cli/serve';
+import { APP_VERSION } from './services/version';
+
+/**
+ * `sqlora`: the workbench without a window. Every command runs the same services
+ * as the app (store, jobs, engine process).
+ */
+const commands: CommandSpec[] = [serveCommand, doctorCommand];
+
+/** Commands later issues deliver; until then they say so instead of faking output. */
+const planned: Record<string, string> = {
+  dataset: 'import, list and show datasets',
+  eda: 'compute and export the EDA views of a dataset',
+  model: 'list, add, download and remove base models',
+  adapter: 'describe and import LoRA adapters',
+  train: 'train LoRA adapters (one rank or a sweep)',
+  eval: 'evaluate a model or run on a dataset split',
+  score: 'score predictions made elsewhere',
+  generate: 'generate SQL for a question and a schema',
+  runs: 'list and inspect runs',
+  'export-job': 'export a run as a transformers + PEFT + accelerate job',
+  'import-run': 'import a Hugging Face Trainer output folder as a run',
+  demo: "replay the seed's experiment on the built-in defaults",
+  bench: 'benchmarks (engine, gpu, eval, import, train)',
+};
+
+function help(): string {
+  const width = Math.max(...[...commands.map((c) => c.name), ...Object.keys(planned)].map((n) => n.length)) + 2;
+  return [
+    `sqlora ${APP_VERSION} - SQLoRA Workbench on the command line`,
+    '',
+    'Usage: sqlora <command> [options]   (sqlora <command> --help for its options)',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    ...Object.entries(planned)
+      .filter(([name]) => !commands.some((c) => c.name === name))
+      .map(([name, summary]) => `  ${name.padEnd(width)}${summary} (not available yet)`),
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(help());
+    return name ? 0 : 2;
+  }
+  if (name === '--version') {
+    console.log(APP_VERSION);
+    return 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    if (Object.hasOwn(planned, name)) {
+      console.error(`sqlora ${name}: not available yet (${planned[name]}).`);
+    } else {
+      console.error(`sqlora: unknown command "${name}".\n\n${help()}`);
+    }
+    return 2;
+  }
+  try {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: { help: { type: 'boolean', short: 'h' }, ...(command.options ?? {}) },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (values.help) {
+      console.log(`${command.summary}\n\nUsage: ${command.usage}`);
+      return 0;
+    }
+    return await command.run({ values, positionals });
+  } catch (error) {
+    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    console.error(`sqlora ${name}: ${(error as Error).message}${usage ? `\nUsage: ${command.usage}` : ''}`);
+    return usage ? 2 : 1;
+  }
+}

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { BackendInfo, BackendName } from '../api/contract';
+
+/**
+ * Messages between the main process and the engine process (Electron
+ * utilityProcess in the app, a Node child process under the CLI). Like the API
+ * contract, every operation is declared once with its payload and result schema,
+ * and both sides validate what they receive.
+ */
+const op = <P extends z.ZodType, R extends z.ZodType>(payload: P, result: R) => ({ payload, result });
+
+export const engineOps = {
+  /** Load tfjs and pick the backend; the first message after start. */
+  init: op(z.object({ backend: z.union([z.literal('auto'), BackendName]) }), BackendInfo),
+  benchMatmul: op(
+    z.object({ size: z.number().int().positive(), repeats: z.number().int().positive() }),
+    z.object({ backend: BackendName, gflops: z.number(), ms: z.number() }),
+  ),
+} as const;
+
+export type EngineOps = typeof engineOps;
+export type EngineOp = keyof EngineOps;
+export type OpPayload<O extends EngineOp> = z.infer<EngineOps[O]['payload']>;
+export type OpResult<O extends EngineOp> = z.infer<EngineOps[O]['result']>;
+
+export const ToEngine = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('request'), id: z.number().int(), op: z.string(), payload: z.unknown() }),
+  z.object({ kind: z.literal('cancel'), id: z.number().int() }),
+]);
+export type ToEngine = z.infer<typeof ToEngine>;
+
+export const FromEngine = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('result'), id: z.number().int(), result: z.unknown() }),
+  z.object({ kind: z.literal('error'), id: z.number().int(), message: z.string(), cancelled: z.boolean().optional() }),
+  /** Progress or streamed output of a request (metrics, tokens...). */
+  z.object({ kind: z.literal('event'), id: z.number().int(), event: z.unknown() }),
+  /** Engine-wide log line (warnings from tfjs, memory notes). */
+  z.object({ kind: z.literal('log'), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
+]);
+export type FromEngine = z.infer<typeof FromEngine>;

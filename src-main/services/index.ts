@@ -1,0 +1,97 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ApiError, type AppInfo, defaultSettings, type Settings } from '../api/contract';
+import { EventBus, type Handlers } from '../api/server';
+import { EngineHost, type EngineSpawner } from '../engine/host';
+import { JobManager } from '../jobs';
+import { openStore, type Store } from '../store';
+import { APP_NAME, APP_VERSION } from './version';
+
+/**
+ * The backend behind both transports: it owns the experiment store, the job
+ * manager and the engine process, and implements every request of the contract.
+ * The Electron main process, `sqlora serve` and the tests all build one of these.
+ */
+export interface BackendOptions {
+  dataDir: string;
+  transport: AppInfo['transport'];
+  spawnEngine: EngineSpawner;
+  electronVersion?: string | null;
+}
+
+export interface Backend {
+  readonly handlers: Handlers;
+  readonly bus: EventBus;
+  readonly store: Store;
+  readonly jobs: JobManager;
+  readonly engine: EngineHost;
+  readonly dataDir: string;
+  close(): Promise<void>;
+}
+
+export function createBackend(options: BackendOptions): Backend {
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const store = openStore(join(dataDir, 'store.db'));
+  const bus = new EventBus();
+  const jobs = new JobManager(store, bus);
+  const settings = (): Settings => ({ ...defaultSettings, ...(store.getSetting<Partial<Settings>>('settings') ?? {}) });
+  const engine = new EngineHost(options.spawnEngine, bus, () => settings().backend);
+
+  const handlers: Handlers = {
+    async 'app.info'() {
+      return {
+        name: APP_NAME,
+        version: APP_VERSION,
+        transport: options.transport,
+        platform: `${process.platform}-${process.arch}`,
+        versions: { node: process.versions.node, electron: options.electronVersion ?? null },
+        dataDir,
+        store: { path: store.path, schemaVersion: store.version(), recoveredRuns: store.recovered.runs },
+      };
+    },
+    async 'settings.get'() {
+      return settings();
+    },
+    async 'settings.set'(change) {
+      const next = { ...settings(), ...change };
+      store.setSetting('settings', next);
+      return next;
+    },
+    async 'engine.status'() {
+      return engine.getStatus();
+    },
+    async 'engine.restart'() {
+      return engine.restart();
+    },
+    async 'engine.benchMatmul'(input) {
+      return engine.request('benchMatmul', input, { activity: `matmul benchmark ${input.size}³` });
+    },
+    async 'jobs.list'() {
+      return jobs.list();
+    },
+    async 'jobs.get'({ id }) {
+      return jobs.get(id);
+    },
+    async 'jobs.cancel'({ id }) {
+      jobs.get(id); // not_found for an unknown id
+      return { cancelled: jobs.cancel(id) };
+    },
+  };
+
+  return {
+    handlers,
+    bus,
+    store,
+    jobs,
+    engine,
+    dataDir,
+    async close() {
+      await jobs.shutdown();
+      engine.stop();
+      store.close();
+    },
+  };
+}
+
+export { ApiError };
