@@ -10,5 +10,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // 2-core CI: two workers keep the suite fast without starving the engine processes it spawns.
     maxWorkers: 2,
+    // .ci/run reads the counts from a JSON report to print its closing line.
+    reporters: process.env.SQLORA_TEST_REPORT ? ['default', ['json', { outputFile: process.env.SQLORA_TEST_REPORT }]] : ['default'],
   },
 });

@@ -62,6 +62,8 @@ app.whenReady().then(() => {
     transport: 'ipc',
     spawnEngine: spawnUtilityEngine,
     electronVersion: process.versions.electron,
+    // scripts/start.mjs builds better-sqlite3 for Electron's ABI beside the Node one the CLI and tests use.
+    sqliteBinding: process.env.SQLORA_SQLITE_BINDING || undefined,
   });
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });

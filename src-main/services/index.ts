@@ -17,6 +17,8 @@ export interface BackendOptions {
   transport: AppInfo['transport'];
   spawnEngine: EngineSpawner;
   electronVersion?: string | null;
+  /** better-sqlite3 addon built for the running runtime's ABI (Electron's differs from Node's). */
+  sqliteBinding?: string;
 }
 
 export interface Backend {
@@ -32,7 +34,7 @@ export interface Backend {
 export function createBackend(options: BackendOptions): Backend {
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const store = openStore(join(dataDir, 'store.db'));
+  const store = openStore(join(dataDir, 'store.db'), { nativeBinding: options.sqliteBinding });
   const bus = new EventBus();
   const jobs = new JobManager(store, bus);
   const settings = (): Settings => ({ ...defaultSettings, ...(store.getSetting<Partial<Settings>>('settings') ?? {}) });

@@ -19,6 +19,8 @@ export interface OpenOptions {
   /** Stop migrating at this version (tests use it to write an "old" store). */
   migrateTo?: number;
   readonly?: boolean;
+  /** better-sqlite3's compiled addon to use; the Electron app passes one built for Electron's ABI. */
+  nativeBinding?: string;
 }
 
 export const nowIso = (): string => new Date().toISOString();
@@ -35,7 +37,7 @@ export class Store {
 
   constructor(readonly path: string, options: OpenOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path, { readonly: options.readonly ?? false });
+    this.db = new Database(path, { readonly: options.readonly ?? false, nativeBinding: options.nativeBinding });
     try {
       const found = this.version();
       if (found > LATEST_VERSION) throw new StoreTooNewError(path, found, LATEST_VERSION);

@@ -1,0 +1,46 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const bin = resolve(import.meta.dirname, '../../bin/sqlora.mjs');
+const sqlora = (args: string[]) =>
+  run(process.execPath, [bin, ...args], { timeout: 60_000 }).then(
+    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+
+describe('sqlora CLI', () => {
+  it('doctor --json reports versions, the chosen backend with its reason, and the store', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sqlora-doctor-'));
+    const { code, stdout } = await sqlora(['doctor', '--json', '--data-dir', dataDir]);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.node).toBe(process.versions.node);
+    expect(report.electron).toMatch(/^45\./);
+    // auto picks the first usable backend (wasm on a GPU-less CI box)
+    const firstUsable = report.engine.backend.probes.find((p: { available: boolean }) => p.available).name;
+    expect(report.engine.backend.chosen).toBe(firstUsable);
+    expect(report.engine.backend.reason).toMatch(/first available in the order webgpu > tensorflow > wasm > cpu/);
+    expect(report.engine.backend.probes.map((p: { name: string }) => p.name)).toEqual(['webgpu', 'tensorflow', 'wasm', 'cpu']);
+    expect(report.engine.matmulGflops).toBeGreaterThan(0);
+    expect(report.store).toMatchObject({ path: join(dataDir, 'store.db'), schemaVersion: 2, error: null });
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('says a command is not available yet and exits 2 rather than faking output', async () => {
+    const { code, stdout, stderr } = await sqlora(['generate']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('sqlora generate: not available yet');
+  });
+
+  it('rejects unknown commands and bad options with usage, exit 2', async () => {
+    expect(await sqlora(['frobnicate'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "frobnicate"') });
+    expect(await sqlora(['doctor', '--backend', 'tpu'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--backend must be one of') });
+    expect(await sqlora(['serve', '--port', 'abc'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--port must be an integer') });
+  });
+});
