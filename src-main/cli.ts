@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { type CommandSpec, UsageError } from './cli/command';
 import { doctorCommand } from './cli/doctor';
+import { importRunCommand, runsCommand } from './cli/runs';
 import { serveCommand } from './cli/serve';
 import { APP_VERSION } from './services/version';
 
@@ -8,7 +9,7 @@ import { APP_VERSION } from './services/version';
  * `sqlora`: the workbench without a window. Every command runs the same services
  * as the app (store, jobs, engine process).
  */
-const commands: CommandSpec[] = [serveCommand, doctorCommand];
+const commands: CommandSpec[] = [serveCommand, doctorCommand, runsCommand, importRunCommand];
 
 /** Commands later issues deliver; until then they say so instead of faking output. */
 const planned: Record<string, string> = {

@@ -91,6 +91,56 @@ export const Settings = z.object({
 export type Settings = z.infer<typeof Settings>;
 export const defaultSettings: Settings = { theme: 'system', backend: 'auto' };
 
+export const RunStatus = z.enum(['queued', 'running', 'paused', 'completed', 'failed', 'cancelled', 'interrupted']);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+/** The trainer summary of a finished (or imported) run. */
+export const RunSummary = z.object({
+  steps: z.number(),
+  maxSteps: z.number().nullable(),
+  epochs: z.number().nullable(),
+  trainLoss: z.number().nullable(),
+  bestEvalLoss: z.number().nullable(),
+  bestStep: z.number().nullable(),
+  runtimeS: z.number().nullable(),
+  tokensPerS: z.number().nullable(),
+  samplesPerS: z.number().nullable(),
+  tokens: z.number().nullable(),
+  /** Why training ended, in words ("early stopping: eval_loss did not improve by 0.01 for 3 evaluations"). */
+  stoppedBecause: z.string(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;
+
+export const RunRecord = z.object({
+  id: z.number(),
+  name: z.string(),
+  kind: z.enum(['trained', 'imported']),
+  status: RunStatus,
+  config: z.unknown(),
+  summary: RunSummary.nullable(),
+  error: z.string().nullable(),
+  sweepId: z.string().nullable(),
+  adapterPath: z.string().nullable(),
+  createdAt: isoDate,
+  startedAt: isoDate.nullable(),
+  finishedAt: isoDate.nullable(),
+});
+export type RunRecord = z.infer<typeof RunRecord>;
+
+/** One point of a run's time series; a training log and an evaluation share the step axis. */
+export const MetricPoint = z.object({
+  step: z.number(),
+  epoch: z.number().nullable(),
+  loss: z.number().nullable(),
+  evalLoss: z.number().nullable(),
+  learningRate: z.number().nullable(),
+  gradNorm: z.number().nullable(),
+  tokensPerS: z.number().nullable(),
+  memoryBytes: z.number().nullable(),
+  elapsedS: z.number().nullable(),
+});
+export type MetricPoint = z.infer<typeof MetricPoint>;
+
 // ---------------------------------------------------------------- requests
 
 interface RequestSpec<I extends z.ZodType, O extends z.ZodType> {
@@ -117,6 +167,18 @@ export const requests = {
     z.object({ size: z.number().int().min(16).max(8192), repeats: z.number().int().min(1).max(1000) }).strict(),
     z.object({ backend: BackendName, gflops: z.number(), ms: z.number() }),
   ),
+  'runs.list': request('All runs, newest first.', empty, z.array(RunRecord)),
+  'runs.get': request(
+    'One run with its metrics time series.',
+    z.object({ id: z.number().int() }).strict(),
+    z.object({ run: RunRecord, metrics: z.array(MetricPoint) }),
+  ),
+  'runs.import': request(
+    'Import a Hugging Face Trainer output (folder with trainer_state.json, or the file itself) as a run.',
+    z.object({ path: z.string().min(1), adapterPath: z.string().min(1).optional(), name: z.string().min(1).optional() }).strict(),
+    RunRecord,
+  ),
+  'runs.delete': request('Delete a run, its metrics and checkpoints records.', z.object({ id: z.number().int() }).strict(), z.object({ deleted: z.boolean() })),
   'jobs.list': request('Recent jobs, newest first.', empty, z.array(Job)),
   'jobs.get': request('One job.', z.object({ id: z.string() }).strict(), Job),
   'jobs.cancel': request(

@@ -5,6 +5,8 @@ import { EventBus, type Handlers } from '../api/server';
 import { EngineHost, type EngineSpawner } from '../engine/host';
 import { JobManager } from '../jobs';
 import { openStore, type Store } from '../store';
+import type { ServiceContext } from './context';
+import { runHandlers } from './runs';
 import { APP_NAME, APP_VERSION } from './version';
 
 /**
@@ -39,6 +41,7 @@ export function createBackend(options: BackendOptions): Backend {
   const jobs = new JobManager(store, bus);
   const settings = (): Settings => ({ ...defaultSettings, ...(store.getSetting<Partial<Settings>>('settings') ?? {}) });
   const engine = new EngineHost(options.spawnEngine, bus, () => settings().backend);
+  const context: ServiceContext = { store, bus, jobs, engine, dataDir, settings };
 
   const handlers: Handlers = {
     async 'app.info'() {
@@ -79,6 +82,7 @@ export function createBackend(options: BackendOptions): Backend {
       jobs.get(id); // not_found for an unknown id
       return { cancelled: jobs.cancel(id) };
     },
+    ...runHandlers(context),
   };
 
   return {

@@ -123,7 +123,7 @@ describe('HTTP + WebSocket transport', () => {
 
     expect((await call({ authorization: `Bearer ${server.token}` })).status).toBe(200);
     const tampered = server.token.slice(0, -1) + (server.token.endsWith('A') ? 'B' : 'A');
-    for (const headers of [{}, { authorization: `Bearer ${tampered}` }, { authorization: server.token }]) {
+    for (const headers of [{}, { authorization: `Bearer ${tampered}` }, { authorization: server.token }] as Record<string, string>[]) {
       const response = await call(headers);
       expect(response.status).toBe(401);
       expect(await response.json()).toEqual({ ok: false, error: { code: 'unauthorized', message: 'Missing or wrong API token.' } });
