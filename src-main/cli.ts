@@ -3,13 +3,14 @@ import { type CommandSpec, UsageError } from './cli/command';
 import { doctorCommand } from './cli/doctor';
 import { importRunCommand, runsCommand } from './cli/runs';
 import { serveCommand } from './cli/serve';
+import { trainCommand } from './cli/train';
 import { APP_VERSION } from './services/version';
 
 /**
  * `sqlora`: the workbench without a window. Every command runs the same services
  * as the app (store, jobs, engine process).
  */
-const commands: CommandSpec[] = [serveCommand, doctorCommand, runsCommand, importRunCommand];
+const commands: CommandSpec[] = [serveCommand, doctorCommand, trainCommand, runsCommand, importRunCommand];
 
 /** Commands later issues deliver; until then they say so instead of faking output. */
 const planned: Record<string, string> = {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TrainConfig } from '../train/config';
 
 /**
  * The one API contract between the renderer and the backend. Every request, its
@@ -179,6 +180,20 @@ export const requests = {
     RunRecord,
   ),
   'runs.delete': request('Delete a run, its metrics and checkpoints records.', z.object({ id: z.number().int() }).strict(), z.object({ deleted: z.boolean() })),
+  'train.start': request(
+    'Queue a training run, or one run per rank for a sweep (everything else equal).',
+    z
+      .object({
+        config: TrainConfig,
+        name: z.string().min(1).optional(),
+        ranks: z.array(z.number().int().positive('every rank in a sweep must be at least 1')).min(1).optional(),
+      })
+      .strict(),
+    z.object({ runs: z.array(RunRecord), sweepId: z.string().nullable() }),
+  ),
+  'train.pause': request('Pause a running run at its next step (a checkpoint is written).', z.object({ runId: z.number().int() }).strict(), RunRecord),
+  'train.resume': request('Resume a paused or interrupted run from its last checkpoint.', z.object({ runId: z.number().int() }).strict(), RunRecord),
+  'train.cancel': request('Cancel a queued or running run.', z.object({ runId: z.number().int() }).strict(), RunRecord),
   'jobs.list': request('Recent jobs, newest first.', empty, z.array(Job)),
   'jobs.get': request('One job.', z.object({ id: z.string() }).strict(), Job),
   'jobs.cancel': request(
@@ -198,6 +213,8 @@ export type Output<M extends Method> = z.infer<Requests[M]['output']>;
 export const events = {
   'job.updated': Job,
   'engine.status': EngineStatus,
+  'run.updated': RunRecord,
+  'run.metrics': z.object({ runId: z.number(), point: MetricPoint, totalSteps: z.number().nullable() }),
 } as const;
 
 export type Events = typeof events;

@@ -36,6 +36,15 @@ export function spawnNodeEngine(): EngineChannel {
   };
 }
 
+export interface RequestOptions {
+  /** Abort to cancel the request. */
+  signal?: AbortSignal;
+  /** Abort to ask a long request to pause at its next safe point (it then resolves normally). */
+  pauseSignal?: AbortSignal;
+  /** Progress and streamed output. */
+  onEvent?: (event: unknown) => void;
+}
+
 interface Pending {
   op: string;
   resolve(value: unknown): void;
@@ -92,7 +101,7 @@ export class EngineHost {
   async request<O extends EngineOp>(
     op: O,
     payload: OpPayload<O>,
-    options: { signal?: AbortSignal; onEvent?: (event: unknown) => void; activity?: string } = {},
+    options: RequestOptions & { activity?: string } = {},
   ): Promise<OpResult<O>> {
     await this.ensureStarted();
     this.setStatus({ state: 'busy', activity: options.activity ?? op });
@@ -103,24 +112,28 @@ export class EngineHost {
     }
   }
 
-  private send<O extends EngineOp>(op: O, payload: OpPayload<O>, options: { signal?: AbortSignal; onEvent?: (event: unknown) => void } = {}): Promise<OpResult<O>> {
+  private send<O extends EngineOp>(op: O, payload: OpPayload<O>, options: RequestOptions = {}): Promise<OpResult<O>> {
     const channel = this.channel;
     if (!channel) return Promise.reject(new ApiError('engine_crashed', 'The engine process is not running.'));
     const id = this.nextId++;
     return new Promise<OpResult<O>>((resolve, reject) => {
       const onAbort = () => channel.send({ kind: 'cancel', id });
+      const onPause = () => channel.send({ kind: 'pause', id });
       options.signal?.addEventListener('abort', onAbort, { once: true });
+      options.pauseSignal?.addEventListener('abort', onPause, { once: true });
       this.pending.set(id, {
         op,
         onEvent: options.onEvent,
         resolve: (value) => {
           options.signal?.removeEventListener('abort', onAbort);
+          options.pauseSignal?.removeEventListener('abort', onPause);
           const checked = engineOps[op].result.safeParse(value);
           if (checked.success) resolve(checked.data as OpResult<O>);
           else reject(new ApiError('failed', `The engine returned a malformed ${op} result.`));
         },
         reject: (error) => {
           options.signal?.removeEventListener('abort', onAbort);
+          options.pauseSignal?.removeEventListener('abort', onPause);
           reject(error);
         },
       });

@@ -5,6 +5,8 @@ import type { BackendName } from '../api/contract';
 /** What an operation gets besides its payload. */
 export interface OpContext {
   signal: AbortSignal;
+  /** True once the caller asked this request to pause (stop at a safe point, keeping its state). */
+  pauseRequested(): boolean;
   /** Stream progress or partial output back to the caller. */
   emit(event: unknown): void;
 }
@@ -24,5 +26,8 @@ export const operations: OpHandlers = {
     if (!activeBackend) throw new Error('The engine has not been initialised.');
     const { gflops, ms } = await benchMatmul(size, repeats);
     return { backend: activeBackend, gflops, ms };
+  },
+  async train() {
+    throw new Error('Training needs the Gemma 3 engine, which is not built into this version yet.');
   },
 };

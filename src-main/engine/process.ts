@@ -1,5 +1,5 @@
 import { describeZodError } from '../api/contract';
-import { operations } from './operations';
+import { type OpContext, operations } from './operations';
 import { engineOps, type FromEngine, ToEngine, type EngineOp } from './protocol';
 
 /**
@@ -24,6 +24,7 @@ function connect(): Port {
 
 const port = connect();
 const inFlight = new Map<number, AbortController>();
+const pauseRequested = new Set<number>();
 
 port.onMessage(async (raw) => {
   const parsed = ToEngine.safeParse(raw);
@@ -34,6 +35,10 @@ port.onMessage(async (raw) => {
   const message = parsed.data;
   if (message.kind === 'cancel') {
     inFlight.get(message.id)?.abort();
+    return;
+  }
+  if (message.kind === 'pause') {
+    if (inFlight.has(message.id)) pauseRequested.add(message.id);
     return;
   }
   const { id, op } = message;
@@ -50,13 +55,18 @@ port.onMessage(async (raw) => {
   const controller = new AbortController();
   inFlight.set(id, controller);
   try {
-    const handler = operations[op as EngineOp] as (p: unknown, ctx: { signal: AbortSignal; emit(e: unknown): void }) => Promise<unknown>;
-    const result = await handler(payload.data, { signal: controller.signal, emit: (event) => port.post({ kind: 'event', id, event }) });
+    const handler = operations[op as EngineOp] as (p: unknown, ctx: OpContext) => Promise<unknown>;
+    const result = await handler(payload.data, {
+      signal: controller.signal,
+      pauseRequested: () => pauseRequested.has(id),
+      emit: (event) => port.post({ kind: 'event', id, event }),
+    });
     port.post({ kind: 'result', id, result });
   } catch (error) {
     port.post({ kind: 'error', id, message: (error as Error)?.message ?? String(error), cancelled: controller.signal.aborted });
   } finally {
     inFlight.delete(id);
+    pauseRequested.delete(id);
   }
 });
 

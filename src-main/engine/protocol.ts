@@ -1,5 +1,33 @@
 import { z } from 'zod';
 import { BackendInfo, BackendName } from '../api/contract';
+import { TrainConfig } from '../train/config';
+
+/** A dataset row as the engine formats it (the seed's prompt through the model's chat template). */
+export const RawExample = z.object({
+  prompt: z.string(),
+  context: z.string(),
+  sql: z.string(),
+  explanation: z.string().nullable(),
+});
+export type RawExample = z.infer<typeof RawExample>;
+
+export const TrainResultSchema = z.object({
+  stop: z.enum(['completed', 'max_steps', 'early_stopping', 'diverged', 'paused', 'cancelled']),
+  stoppedBecause: z.string(),
+  steps: z.number(),
+  totalSteps: z.number(),
+  epochs: z.number(),
+  tokens: z.number(),
+  runtimeS: z.number(),
+  tokensPerS: z.number(),
+  trainLoss: z.number().nullable(),
+  bestEvalLoss: z.number().nullable(),
+  bestStep: z.number().nullable(),
+  bestCheckpoint: z.string().nullable(),
+  finalAdapter: z.string(),
+  examples: z.object({ train: z.number(), validation: z.number(), truncated: z.number(), dropped: z.number() }),
+});
+export type TrainResultMessage = z.infer<typeof TrainResultSchema>;
 
 /**
  * Messages between the main process and the engine process (Electron
@@ -16,6 +44,17 @@ export const engineOps = {
     z.object({ size: z.number().int().positive(), repeats: z.number().int().positive() }),
     z.object({ backend: BackendName, gflops: z.number(), ms: z.number() }),
   ),
+  /** Train a LoRA adapter; streams TrainEvents (log / eval / checkpoint) and a 'prepared' event. */
+  train: op(
+    z.object({
+      config: TrainConfig,
+      runDir: z.string(),
+      resume: z.boolean(),
+      train: z.array(RawExample),
+      validation: z.array(RawExample),
+    }),
+    TrainResultSchema,
+  ),
 } as const;
 
 export type EngineOps = typeof engineOps;
@@ -26,6 +65,8 @@ export type OpResult<O extends EngineOp> = z.infer<EngineOps[O]['result']>;
 export const ToEngine = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('request'), id: z.number().int(), op: z.string(), payload: z.unknown() }),
   z.object({ kind: z.literal('cancel'), id: z.number().int() }),
+  /** Ask a long request (training) to stop at its next safe point, keeping its state. */
+  z.object({ kind: z.literal('pause'), id: z.number().int() }),
 ]);
 export type ToEngine = z.infer<typeof ToEngine>;
 

@@ -7,6 +7,7 @@ import { JobManager } from '../jobs';
 import { openStore, type Store } from '../store';
 import type { ServiceContext } from './context';
 import { runHandlers } from './runs';
+import { trainingHandlers } from './training';
 import { APP_NAME, APP_VERSION } from './version';
 
 /**
@@ -83,6 +84,7 @@ export function createBackend(options: BackendOptions): Backend {
       return { cancelled: jobs.cancel(id) };
     },
     ...runHandlers(context),
+    ...trainingHandlers(context),
   };
 
   return {

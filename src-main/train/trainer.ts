@@ -43,6 +43,7 @@ export interface StepModel {
 export interface LogEvent {
   kind: 'log';
   step: number;
+  totalSteps: number;
   epoch: number;
   loss: number;
   learningRate: number;
@@ -224,6 +225,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       emit({
         kind: 'log',
         step: state.step,
+        totalSteps,
         epoch,
         loss: windowLoss / Math.max(windowLossTokens, 1),
         learningRate: lr,
