@@ -1,0 +1,323 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { matMul } from './matmul';
+import type { Gemma3Config, LayerType } from './config';
+import { transposeData } from './lora';
+import { seededRandom } from '../train/batching';
+import { expectedTensors, LAYER_NORMS, ModelWeights, type Projection, projectionModule } from './weights';
+
+/**
+ * The Gemma 3 text decoder, as in transformers' modeling_gemma3.py, on tfjs:
+ *   embed * sqrt(hidden)
+ *   per layer: x + postAttnNorm(attn(inputNorm(x))), then x + postFfnNorm(mlp(preFfnNorm(x)))
+ *     attention: q/k RMSNorm over head_dim, rope (local theta on sliding layers, global
+ *     on full ones), grouped-query, scale query_pre_attn_scalar^-1/2, causal (+ sliding
+ *     window) and padding masks
+ *     mlp: down(gelu_tanh(gate(x)) * up(x))
+ *   final norm, tied LM head, optional soft-capping.
+ * RMSNorm is x / rms(x) * (1 + w). Projections are kept transposed ([in, out]) so
+ * every matmul is a plain 2-D one (the fast path on wasm).
+ */
+
+export interface LayerWeights {
+  proj: Record<Projection, tf.Tensor2D>;
+  /** (1 + w) of each norm, precomputed. */
+  norms: Record<(typeof LAYER_NORMS)[number] | 'q_norm' | 'k_norm', tf.Tensor1D>;
+}
+
+/** LoRA factors of one projection, transposed like the weights: x @ aT @ bT * scale. */
+export interface LoraPair {
+  aT: tf.Tensor2D;
+  bT: tf.Tensor2D;
+}
+export type LayerLora = Partial<Record<Projection, LoraPair>>;
+
+export interface LoraOptions {
+  scale: number;
+  /** Dropout on the LoRA input; > 0 only while training. */
+  dropout: number;
+  /** Seeds dropout so recomputation in the backward pass draws the same mask. */
+  dropoutSeed: number;
+}
+
+/** Per-call tensors shared by every layer: masks and rotary tables for each layer type. */
+export interface StepInputs {
+  batch: number;
+  length: number;
+  /** Additive mask [B, 1, T, Tk] (0 or -1e9) per layer type. */
+  mask: Record<LayerType, tf.Tensor4D>;
+  /** cos / sin [B, T, 1, D] per layer type. */
+  cos: Record<LayerType, tf.Tensor4D>;
+  sin: Record<LayerType, tf.Tensor4D>;
+}
+
+export interface LayerCache {
+  k: tf.Tensor4D;
+  v: tf.Tensor4D;
+}
+
+const NEG = -1e9;
+
+export class Gemma3Model {
+  /**
+   * The embedding stored transposed, [hidden, vocab]: the LM head's product and its
+   * gradient are then plain matmuls, and a token lookup is a column gather.
+   */
+  readonly embedT: tf.Tensor2D;
+  /** [hidden, vocab]; the same tensor as embedT when embeddings are tied. */
+  readonly lmHeadT: tf.Tensor2D;
+  readonly layers: LayerWeights[] = [];
+  readonly finalNorm: tf.Tensor1D;
+  readonly embedScale: number;
+
+  private constructor(
+    readonly config: Gemma3Config,
+    read: (name: string) => { shape: number[]; data: Float32Array },
+  ) {
+    const onePlus = (name: string) => {
+      const { data } = read(name);
+      const out = new Float32Array(data.length);
+      for (let i = 0; i < data.length; i++) out[i] = 1 + data[i];
+      return tf.tensor1d(out);
+    };
+    const transposed = (name: string): tf.Tensor2D => {
+      const { shape, data } = read(name);
+      return tf.tensor2d(transposeData(data, shape[0], shape[1]), [shape[1], shape[0]]);
+    };
+    this.embedT = transposed('embed_tokens.weight');
+    this.lmHeadT = config.tieWordEmbeddings ? this.embedT : transposed('lm_head.weight');
+    for (let i = 0; i < config.numLayers; i++) {
+      const proj = {} as Record<Projection, tf.Tensor2D>;
+      for (const p of ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as Projection[]) {
+        proj[p] = transposed(`layers.${i}.${projectionModule(p)}.${p}.weight`);
+      }
+      const norms = {} as LayerWeights['norms'];
+      for (const n of LAYER_NORMS) norms[n] = onePlus(`layers.${i}.${n}.weight`);
+      norms.q_norm = onePlus(`layers.${i}.self_attn.q_norm.weight`);
+      norms.k_norm = onePlus(`layers.${i}.self_attn.k_norm.weight`);
+      this.layers.push({ proj, norms });
+    }
+    this.finalNorm = onePlus('norm.weight');
+    // transformers keeps the scale in the weights' dtype: float32 here.
+    this.embedScale = Math.fround(Math.sqrt(config.hiddenSize));
+  }
+
+  /**
+   * A model of the given shape with random weights (normal, std 0.02; norms 0):
+   * for benchmarks and memory checks at real Gemma shapes without downloading them.
+   */
+  static withRandomWeights(config: Gemma3Config, seed: number): Gemma3Model {
+    const random = seededRandom(seed);
+    const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const shapes = expectedTensors(config);
+    if (!config.tieWordEmbeddings) shapes.set('lm_head.weight', [config.vocabSize, config.hiddenSize]);
+    return new Gemma3Model(config, (name) => {
+      const shape = shapes.get(name)!;
+      const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+      if (shape.length === 2) for (let i = 0; i < data.length; i++) data[i] = gaussian() * 0.02;
+      return { shape, data };
+    });
+  }
+
+  /** Upload every weight to the active backend, one tensor at a time from the files. */
+  static fromWeights(weights: ModelWeights): Gemma3Model {
+    return new Gemma3Model(weights.config, (name) => weights.read(name));
+  }
+
+  dispose(): void {
+    const all: tf.Tensor[] = [this.embedT, this.finalNorm];
+    if (this.lmHeadT !== this.embedT) all.push(this.lmHeadT);
+    for (const l of this.layers) all.push(...Object.values(l.proj), ...Object.values(l.norms));
+    tf.dispose(all);
+  }
+
+  /** Scaled token embeddings as [B*T, hidden]. */
+  embedTokens(ids: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => tf.mul(tf.transpose(tf.gather(this.embedT, tf.reshape(ids, [-1]), 1)), this.embedScale) as tf.Tensor2D);
+  }
+
+  rmsNorm(x: tf.Tensor, onePlusW: tf.Tensor1D): tf.Tensor {
+    const variance = tf.mean(tf.square(x), -1, true);
+    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, this.config.rmsNormEps))), onePlusW);
+  }
+
+  /** x @ W (+ LoRA) for one projection of one layer. */
+  private project(x: tf.Tensor2D, layer: number, name: Projection, lora: LayerLora | null, loraOptions: LoraOptions | null): tf.Tensor2D {
+    const base = matMul(x, this.layers[layer].proj[name]);
+    const pair = lora?.[name];
+    if (!pair || !loraOptions) return base;
+    let input = x;
+    if (loraOptions.dropout > 0) {
+      // A distinct, reproducible stream per (step, layer, projection).
+      const seed = loraOptions.dropoutSeed * 1009 + layer * 31 + PROJECTION_SEEDS[name];
+      const keep = tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', seed), loraOptions.dropout), 'float32');
+      input = tf.mul(x, tf.mul(keep, 1 / (1 - loraOptions.dropout)));
+    }
+    const delta = matMul(matMul(input, pair.aT), pair.bT);
+    return tf.add(base, tf.mul(delta, loraOptions.scale));
+  }
+
+  private rope(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {
+    const half = this.config.headDim / 2;
+    const [x1, x2] = tf.split(x, [half, half], -1);
+    const rotated = tf.concat([tf.neg(x2), x1], -1);
+    return tf.add(tf.mul(x, cos), tf.mul(rotated, sin));
+  }
+
+  /**
+   * One decoder layer on x [B*T, hidden]. With `past`, keys and values are appended
+   * to the cache and the new cache is returned (generation); the mask in `inputs`
+   * must cover the cached keys.
+   */
+  layer(x: tf.Tensor2D, i: number, inputs: StepInputs, lora: LayerLora | null, loraOptions: LoraOptions | null, past?: LayerCache | null): { y: tf.Tensor2D; cache: LayerCache } {
+    const { numHeads, numKvHeads, headDim } = this.config;
+    const { batch: B, length: T } = inputs;
+    const type = this.config.layerTypes[i];
+    const w = this.layers[i];
+    const groups = numHeads / numKvHeads;
+
+    const h = this.rmsNorm(x, w.norms.input_layernorm) as tf.Tensor2D;
+    const heads = (t: tf.Tensor2D, n: number, norm: tf.Tensor1D) => this.rope(this.rmsNorm(tf.reshape(t, [B, T, n, headDim]), norm) as tf.Tensor4D, inputs.cos[type], inputs.sin[type]);
+    const q = tf.transpose(heads(this.project(h, i, 'q_proj', lora, loraOptions), numHeads, w.norms.q_norm), [0, 2, 1, 3]);
+    let k = tf.transpose(heads(this.project(h, i, 'k_proj', lora, loraOptions), numKvHeads, w.norms.k_norm), [0, 2, 1, 3]) as tf.Tensor4D;
+    let v = tf.transpose(tf.reshape(this.project(h, i, 'v_proj', lora, loraOptions), [B, T, numKvHeads, headDim]), [0, 2, 1, 3]) as tf.Tensor4D;
+    if (past) {
+      k = tf.concat([past.k, k], 2);
+      v = tf.concat([past.v, v], 2);
+    }
+    const Tk = k.shape[2];
+
+    // Grouped-query attention without repeating K/V: the `groups` query heads that
+    // share a KV head are stacked along the query axis.
+    const qg = tf.reshape(q, [B * numKvHeads, groups * T, headDim]);
+    let scores = matMul(qg, tf.reshape(k, [B * numKvHeads, Tk, headDim]), false, true);
+    scores = tf.mul(scores, this.config.queryPreAttnScalar ** -0.5);
+    const cap = this.config.attnLogitSoftcapping;
+    if (cap) scores = tf.mul(tf.tanh(tf.div(scores, cap)), cap);
+    const masked = tf.add(tf.reshape(scores, [B, numHeads, T, Tk]), inputs.mask[type]);
+    const probs = tf.reshape(tf.softmax(masked, -1), [B * numKvHeads, groups * T, Tk]);
+    const context = matMul(probs, tf.reshape(v, [B * numKvHeads, Tk, headDim]));
+    const merged = tf.reshape(tf.transpose(tf.reshape(context, [B, numHeads, T, headDim]), [0, 2, 1, 3]), [B * T, numHeads * headDim]) as tf.Tensor2D;
+    const attn = this.project(merged, i, 'o_proj', lora, loraOptions);
+    const afterAttn = tf.add(x, this.rmsNorm(attn, w.norms.post_attention_layernorm)) as tf.Tensor2D;
+
+    const f = this.rmsNorm(afterAttn, w.norms.pre_feedforward_layernorm) as tf.Tensor2D;
+    const gate = geluTanh(this.project(f, i, 'gate_proj', lora, loraOptions));
+    const up = this.project(f, i, 'up_proj', lora, loraOptions);
+    const mlp = this.project(tf.mul(gate, up) as tf.Tensor2D, i, 'down_proj', lora, loraOptions);
+    const y = tf.add(afterAttn, this.rmsNorm(mlp, w.norms.post_feedforward_layernorm)) as tf.Tensor2D;
+    return { y, cache: { k, v } };
+  }
+
+  /** Final norm: the hidden state the LM head reads. */
+  finalHidden(x: tf.Tensor2D): tf.Tensor2D {
+    return this.rmsNorm(x, this.finalNorm) as tf.Tensor2D;
+  }
+
+  /** Full logits for [N, hidden] rows (small N: generation, tests). Training uses the chunked loss. */
+  logits(hidden: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      let logits = matMul(hidden, this.lmHeadT);
+      const cap = this.config.finalLogitSoftcapping;
+      if (cap) logits = tf.mul(tf.tanh(tf.div(logits, cap)), cap);
+      return logits as tf.Tensor2D;
+    });
+  }
+
+  /**
+   * Masks and rotary tables for a forward over `length` new tokens per row.
+   * queryIndex[b][t]: cache index of each new token; keyIndex: cache index of each
+   * key slot (per layer type, since sliding layers keep a shorter cache);
+   * keyValid[b][j]: 0 for padding; positions[b][t]: rotary position.
+   */
+  stepInputs(args: {
+    batch: number;
+    length: number;
+    queryIndex: number[];
+    keyIndex: Record<LayerType, number[]>;
+    keyValid: Record<LayerType, number[][]>;
+    positions: number[][];
+  }): StepInputs {
+    const { batch: B, length: T } = args;
+    const D = this.config.headDim;
+    const mask = {} as StepInputs['mask'];
+    const cos = {} as StepInputs['cos'];
+    const sin = {} as StepInputs['sin'];
+    for (const type of ['sliding', 'full'] as LayerType[]) {
+      const keys = args.keyIndex[type];
+      const Tk = keys.length;
+      const m = new Float32Array(B * T * Tk);
+      for (let b = 0; b < B; b++) {
+        for (let t = 0; t < T; t++) {
+          const q = args.queryIndex[t];
+          for (let j = 0; j < Tk; j++) {
+            const k = keys[j];
+            const ok = k <= q && (type === 'full' || q - k < this.config.slidingWindow) && args.keyValid[type][b][j] === 1;
+            m[(b * T + t) * Tk + j] = ok ? 0 : NEG;
+          }
+        }
+      }
+      mask[type] = tf.tensor4d(m, [B, 1, T, Tk]);
+      const { theta, linearFactor } = this.config.rope[type];
+      const invFreq = new Float32Array(D / 2);
+      for (let j = 0; j < D / 2; j++) invFreq[j] = Math.fround(1 / Math.fround(theta ** Math.fround((2 * j) / D)) / linearFactor);
+      const c = new Float32Array(B * T * D);
+      const s = new Float32Array(B * T * D);
+      for (let b = 0; b < B; b++) {
+        for (let t = 0; t < T; t++) {
+          const pos = args.positions[b][t];
+          for (let j = 0; j < D / 2; j++) {
+            const angle = Math.fround(pos * invFreq[j]);
+            const base = (b * T + t) * D;
+            c[base + j] = c[base + j + D / 2] = Math.cos(angle);
+            s[base + j] = s[base + j + D / 2] = Math.sin(angle);
+          }
+        }
+      }
+      cos[type] = tf.tensor4d(c, [B, T, 1, D]);
+      sin[type] = tf.tensor4d(s, [B, T, 1, D]);
+    }
+    return { batch: B, length: T, mask, cos, sin };
+  }
+
+  /** Inputs for a plain (no cache) forward over padded rows with an attention mask. */
+  fullSequenceInputs(attentionMask: number[][]): StepInputs {
+    const B = attentionMask.length;
+    const T = attentionMask[0].length;
+    const index = Array.from({ length: T }, (_, t) => t);
+    return this.stepInputs({
+      batch: B,
+      length: T,
+      queryIndex: index,
+      keyIndex: { sliding: index, full: index },
+      keyValid: { sliding: attentionMask, full: attentionMask },
+      // transformers' forward uses positions 0..T-1 whatever the mask (right padding).
+      positions: attentionMask.map(() => index),
+    });
+  }
+
+  /** Hidden states after each layer (index 0: embeddings) and the final normed hidden. Inference only. */
+  forward(ids: number[][], attentionMask: number[][], lora: ((layer: number) => LayerLora | null) | null = null, loraOptions: LoraOptions | null = null): { hidden: tf.Tensor2D[]; last: tf.Tensor2D } {
+    const inputs = this.fullSequenceInputs(attentionMask);
+    try {
+      return tf.tidy(() => {
+        const hidden: tf.Tensor2D[] = [this.embedTokens(tf.tensor2d(ids, undefined, 'int32'))];
+        for (let i = 0; i < this.config.numLayers; i++) hidden.push(this.layer(hidden[i], i, inputs, lora ? lora(i) : null, loraOptions).y);
+        return { hidden, last: this.finalHidden(hidden[hidden.length - 1]) };
+      });
+    } finally {
+      disposeInputs(inputs);
+    }
+  }
+}
+
+const PROJECTION_SEEDS: Record<Projection, number> = { q_proj: 1, k_proj: 2, v_proj: 3, o_proj: 4, gate_proj: 5, up_proj: 6, down_proj: 7 };
+
+export function disposeInputs(inputs: StepInputs): void {
+  tf.dispose([...Object.values(inputs.mask), ...Object.values(inputs.cos), ...Object.values(inputs.sin)]);
+}
+
+/** gelu with the tanh approximation (transformers' gelu_pytorch_tanh). */
+export function geluTanh(x: tf.Tensor2D): tf.Tensor2D {
+  const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1)) as tf.Tensor2D;
+}
