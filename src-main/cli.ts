@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { adapterCommand } from './cli/adapter';
 import { type CommandSpec, UsageError } from './cli/command';
 import { doctorCommand } from './cli/doctor';
 import { importRunCommand, runsCommand } from './cli/runs';
@@ -10,7 +11,7 @@ import { APP_VERSION } from './services/version';
  * `sqlora`: the workbench without a window. Every command runs the same services
  * as the app (store, jobs, engine process).
  */
-const commands: CommandSpec[] = [serveCommand, doctorCommand, trainCommand, runsCommand, importRunCommand];
+const commands: CommandSpec[] = [serveCommand, doctorCommand, trainCommand, runsCommand, importRunCommand, adapterCommand];
 
 /** Commands later issues deliver; until then they say so instead of faking output. */
 const planned: Record<string, string> = {

@@ -1,6 +1,7 @@
 import { type EngineOp, type OpPayload, type OpResult } from './protocol';
 import { benchMatmul, initBackend } from './backend';
 import type { BackendName } from '../api/contract';
+import { generateSql, trainAdapter } from './model-session';
 
 /** What an operation gets besides its payload. */
 export interface OpContext {
@@ -15,6 +16,11 @@ type OpHandlers = { [O in EngineOp]: (payload: OpPayload<O>, ctx: OpContext) => 
 
 let activeBackend: BackendName | null = null;
 
+function requireBackend(): BackendName {
+  if (!activeBackend) throw new Error('The engine has not been initialised.');
+  return activeBackend;
+}
+
 /** The engine process's operations: the model work the main process asks for. */
 export const operations: OpHandlers = {
   async init({ backend }) {
@@ -23,11 +29,14 @@ export const operations: OpHandlers = {
     return info;
   },
   async benchMatmul({ size, repeats }) {
-    if (!activeBackend) throw new Error('The engine has not been initialised.');
+    const backend = requireBackend();
     const { gflops, ms } = await benchMatmul(size, repeats);
-    return { backend: activeBackend, gflops, ms };
+    return { backend, gflops, ms };
   },
-  async train() {
-    throw new Error('Training needs the Gemma 3 engine, which is not built into this version yet.');
+  async train(payload, ctx) {
+    return trainAdapter(payload, ctx, requireBackend());
+  },
+  async generate(payload, ctx) {
+    return generateSql(payload, ctx, requireBackend());
   },
 };

@@ -55,6 +55,24 @@ export const engineOps = {
     }),
     TrainResultSchema,
   ),
+  /** Generate SQL for questions with a base model and optionally a LoRA adapter; streams 'progress' events. */
+  generate: op(
+    z.object({
+      modelPath: z.string().min(1),
+      adapterPath: z.string().min(1).nullable(),
+      items: z.array(z.object({ question: z.string(), context: z.string() })).min(1),
+      maxNewTokens: z.number().int().positive().max(4096),
+      temperature: z.number().min(0).max(5),
+      topP: z.number().gt(0).max(1),
+      seed: z.number().int().nonnegative(),
+      batchSize: z.number().int().positive().max(256),
+    }),
+    z.object({
+      outputs: z.array(z.object({ text: z.string(), tokens: z.number().int(), finish: z.enum(['stop', 'length', 'cancelled']) })),
+      tokensPerS: z.number(),
+      memoryBytes: z.number(),
+    }),
+  ),
 } as const;
 
 export type EngineOps = typeof engineOps;

@@ -149,6 +149,8 @@ export class LoraStepModel implements StepModel {
   }
 
   async accumulate(batch: EncodedExample[]) {
+    // Let the engine process read pause/cancel messages between micro-batches.
+    await new Promise((resolve) => setImmediate(resolve));
     this.microBatches += 1;
     const { lossSum, tokens, grads } = lossAndGrads(this.model, this.adapter, makeBatch(batch, this.model.config.padTokenId), {
       withGrad: true,

@@ -205,8 +205,8 @@ export class LoraAdapter {
         const a = new Float32Array(inp * full.r);
         for (let i = 0; i < a.length; i++) a[i] = (random() * 2 - 1) * bound;
         adapter.pairs.set(`${layer}.${p}`, {
-          aT: tf.variable(tf.tensor2d(a, [inp, full.r]), true, `lora.${layer}.${p}.A`),
-          bT: tf.variable(tf.zeros([full.r, out]), true, `lora.${layer}.${p}.B`),
+          aT: tf.variable(tf.tensor2d(a, [inp, full.r]), true),
+          bT: tf.variable(tf.zeros([full.r, out]), true),
         });
       }
     }
@@ -222,8 +222,8 @@ export class LoraAdapter {
           const a = opened.file.readFloat32(opened.keys.get(`${layer}.${p}.A`)!);
           const b = opened.file.readFloat32(opened.keys.get(`${layer}.${p}.B`)!);
           adapter.pairs.set(`${layer}.${p}`, {
-            aT: tf.variable(transpose2d(a.data, a.shape[0], a.shape[1]), true, `lora.${layer}.${p}.A`),
-            bT: tf.variable(transpose2d(b.data, b.shape[0], b.shape[1]), true, `lora.${layer}.${p}.B`),
+            aT: tf.variable(transpose2d(a.data, a.shape[0], a.shape[1]), true),
+            bT: tf.variable(transpose2d(b.data, b.shape[0], b.shape[1]), true),
           });
         }
       }

@@ -1,0 +1,116 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src-main/engine/backend';
+import { generateSql, trainAdapter } from '../../src-main/engine/model-session';
+import type { OpContext } from '../../src-main/engine/operations';
+import { formatExample } from '../../src-main/model/prompt';
+import { ChatTokenizer } from '../../src-main/model/tokenizer';
+import { writeTinyGemma3 } from '../../src-main/model/tiny-model';
+import { SEED_RECIPE, type TrainConfig } from '../../src-main/train/config';
+
+/**
+ * The engine's train and generate operations end to end on a small Gemma 3 with
+ * the real Gemma tokenizer (262,144-entry vocabulary, so the chunked LM-head loss
+ * is exercised at its real width).
+ */
+let dir: string;
+let modelDir: string;
+const rows = [
+  { prompt: 'How many users are there?', context: 'CREATE TABLE users (id INT, name TEXT);', sql: 'SELECT COUNT(*) FROM users;', explanation: null },
+  { prompt: 'List all product names.', context: 'CREATE TABLE products (id INT, name TEXT, price REAL);', sql: 'SELECT name FROM products;', explanation: 'Selects every name.' },
+  { prompt: 'What is the highest price?', context: 'CREATE TABLE products (id INT, name TEXT, price REAL);', sql: 'SELECT MAX(price) FROM products;', explanation: null },
+];
+
+const context = (over: Partial<OpContext> = {}): OpContext & { events: { kind: string }[] } => {
+  const events: { kind: string }[] = [];
+  return { signal: new AbortController().signal, pauseRequested: () => false, emit: (e) => events.push(e as { kind: string }), events, ...over };
+};
+
+beforeAll(async () => {
+  await initBackend('wasm');
+  dir = mkdtempSync(join(tmpdir(), 'sqlora-train-'));
+  modelDir = join(dir, 'model');
+  writeTinyGemma3(modelDir, { hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 2, numKvHeads: 1, headDim: 16, slidingWindow: 16 }, 1, 0.3);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('prompt formatting', () => {
+  it("formats the seed's prompt through the chat template, one <bos>, labels only on the response and <end_of_turn>", () => {
+    const tokenizer = ChatTokenizer.load(modelDir);
+    const f = formatExample(tokenizer, rows[1], { maxLength: 512, includeExplanation: false })!;
+    expect(f.inputIds[0]).toBe(2);
+    expect(f.inputIds.filter((t) => t === 2)).toHaveLength(1);
+    expect(f.labels.slice(0, f.promptLength).every((l) => l === -100)).toBe(true);
+    expect(tokenizer.decode(f.labels.slice(f.promptLength), false)).toBe('SQL: SELECT name FROM products;<end_of_turn>');
+    expect(tokenizer.decode(f.inputIds.slice(0, f.promptLength), false)).toBe(
+      '<bos><start_of_turn>user\nGenerate the SQL query for the following request based on the provided context.\n\nRequest: List all product names.\n\nDatabase Context:\nCREATE TABLE products (id INT, name TEXT, price REAL);<end_of_turn>\n<start_of_turn>model\n',
+    );
+    const withExplanation = formatExample(tokenizer, rows[1], { maxLength: 512, includeExplanation: true })!;
+    expect(tokenizer.decode(withExplanation.labels.slice(withExplanation.promptLength), false)).toBe('SQL: SELECT name FROM products;\nExplanation: Selects every name.<end_of_turn>');
+    const cut = formatExample(tokenizer, rows[1], { maxLength: f.promptLength + 8, includeExplanation: true })!;
+    expect(cut.inputIds).toHaveLength(f.promptLength + 8);
+    expect(cut.truncated).toBe(true);
+    expect(formatExample(tokenizer, rows[0], { maxLength: 32, includeExplanation: false })).toBeNull();
+  });
+});
+
+describe('train and generate operations', () => {
+  const config = (over: Partial<TrainConfig> = {}): TrainConfig => ({
+    ...SEED_RECIPE,
+    modelPath: modelDir,
+    datasetId: 1,
+    lora: { r: 4, alpha: 16, dropout: 0, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj'] },
+    learningRate: 5e-2,
+    epochs: 10,
+    batchSize: 3,
+    gradAccumulation: 1,
+    warmupRatio: 0,
+    scheduler: 'constant',
+    loggingSteps: 1,
+    evalSteps: 5,
+    saveSteps: 5,
+    earlyStopping: { enabled: false, patience: 3, threshold: 0.01 },
+    ...over,
+  });
+
+  it('trains a LoRA adapter that lowers the loss, with logs, evals, checkpoints and a PEFT adapter', async () => {
+    const ctx = context();
+    const runDir = join(dir, 'run1');
+    const result = await trainAdapter({ config: config(), runDir, resume: false, train: rows, validation: rows }, ctx, 'wasm');
+    expect(result.stop).toBe('completed');
+    expect(result.steps).toBe(10);
+    expect(result.examples).toEqual({ train: 3, validation: 3, truncated: 0, dropped: 0 });
+    const logs = ctx.events.filter((e) => e.kind === 'log') as unknown as { loss: number }[];
+    expect(logs).toHaveLength(10);
+    expect(logs[9].loss).toBeLessThan(logs[0].loss - 2);
+    expect(ctx.events.filter((e) => e.kind === 'eval')).toHaveLength(2);
+    expect(existsSync(join(result.finalAdapter, 'adapter_model.safetensors'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(result.finalAdapter, 'adapter_config.json'), 'utf8')).r).toBe(4);
+
+    // The trained adapter changes what the model writes.
+    const base = await generateSql({ modelPath: modelDir, adapterPath: null, items: [{ question: rows[0].prompt, context: rows[0].context }], maxNewTokens: 12, temperature: 0, topP: 1, seed: 0, batchSize: 4 }, context(), 'wasm');
+    const tuned = await generateSql({ modelPath: modelDir, adapterPath: result.finalAdapter, items: [{ question: rows[0].prompt, context: rows[0].context }], maxNewTokens: 12, temperature: 0, topP: 1, seed: 0, batchSize: 4 }, context(), 'wasm');
+    expect(tuned.outputs[0].text).not.toBe(base.outputs[0].text);
+    expect(tuned.outputs[0].tokens).toBeGreaterThan(0);
+    expect(tuned.tokensPerS).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('pauses at a step boundary with a checkpoint, and resuming continues to the same result as an uninterrupted run', async () => {
+    const straight = await trainAdapter({ config: config({ epochs: 4 }), runDir: join(dir, 'straight'), resume: false, train: rows, validation: rows }, context(), 'wasm');
+    let steps = 0;
+    const first = context({ pauseRequested: () => steps >= 2 });
+    first.emit = (e) => {
+      if ((e as { kind: string }).kind === 'log') steps += 1;
+    };
+    const paused = await trainAdapter({ config: config({ epochs: 4 }), runDir: join(dir, 'paused'), resume: false, train: rows, validation: rows }, first, 'wasm');
+    expect(paused.stop).toBe('paused');
+    expect(paused.steps).toBe(2);
+    const resumed = await trainAdapter({ config: config({ epochs: 4 }), runDir: join(dir, 'paused'), resume: true, train: rows, validation: rows }, context(), 'wasm');
+    expect(resumed.stop).toBe('completed');
+    expect(resumed.steps).toBe(4);
+    expect(resumed.trainLoss).toBeCloseTo(straight.trainLoss!, 4);
+    expect(readFileSync(join(resumed.finalAdapter, 'adapter_model.safetensors')).equals(readFileSync(join(straight.finalAdapter, 'adapter_model.safetensors')))).toBe(true);
+  }, 120_000);
+});
