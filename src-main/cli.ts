@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { adapterCommand } from './cli/adapter';
+import { benchCommand } from './cli/bench';
 import { type CommandSpec, UsageError } from './cli/command';
 import { doctorCommand } from './cli/doctor';
 import { importRunCommand, runsCommand } from './cli/runs';
@@ -11,7 +12,7 @@ import { APP_VERSION } from './services/version';
  * `sqlora`: the workbench without a window. Every command runs the same services
  * as the app (store, jobs, engine process).
  */
-const commands: CommandSpec[] = [serveCommand, doctorCommand, trainCommand, runsCommand, importRunCommand, adapterCommand];
+const commands: CommandSpec[] = [serveCommand, doctorCommand, trainCommand, runsCommand, importRunCommand, adapterCommand, benchCommand];
 
 /** Commands later issues deliver; until then they say so instead of faking output. */
 const planned: Record<string, string> = {
