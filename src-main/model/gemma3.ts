@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { customGrad1, oneHotFloat } from './grad';
 import { matMul } from './matmul';
 import type { Gemma3Config, LayerType } from './config';
 import { transposeData } from './lora';
@@ -72,16 +73,19 @@ export class Gemma3Model {
   private constructor(
     readonly config: Gemma3Config,
     read: (name: string) => { shape: number[]; data: Float32Array },
+    /** Every weight a tf.Variable (building the default model from scratch); LoRA training keeps them constant. */
+    readonly trainable = false,
   ) {
+    const hold = <T extends tf.Tensor>(t: T): T => (trainable ? (tf.variable(t, true) as unknown as T) : t);
     const onePlus = (name: string) => {
       const { data } = read(name);
       const out = new Float32Array(data.length);
       for (let i = 0; i < data.length; i++) out[i] = 1 + data[i];
-      return tf.tensor1d(out);
+      return hold(tf.tensor1d(out));
     };
     const transposed = (name: string): tf.Tensor2D => {
       const { shape, data } = read(name);
-      return tf.tensor2d(transposeData(data, shape[0], shape[1]), [shape[1], shape[0]]);
+      return hold(tf.tensor2d(transposeData(data, shape[0], shape[1]), [shape[1], shape[0]]));
     };
     this.embedT = transposed('embed_tokens.weight');
     this.lmHeadT = config.tieWordEmbeddings ? this.embedT : transposed('lm_head.weight');
@@ -105,7 +109,7 @@ export class Gemma3Model {
    * A model of the given shape with random weights (normal, std 0.02; norms 0):
    * for benchmarks and memory checks at real Gemma shapes without downloading them.
    */
-  static withRandomWeights(config: Gemma3Config, seed: number): Gemma3Model {
+  static withRandomWeights(config: Gemma3Config, seed: number, trainable = false): Gemma3Model {
     const random = seededRandom(seed);
     const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
     const shapes = expectedTensors(config);
@@ -115,7 +119,7 @@ export class Gemma3Model {
       const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
       if (shape.length === 2) for (let i = 0; i < data.length; i++) data[i] = gaussian() * 0.02;
       return { shape, data };
-    });
+    }, trainable);
   }
 
   /** Upload every weight to the active backend, one tensor at a time from the files. */
@@ -132,7 +136,47 @@ export class Gemma3Model {
 
   /** Scaled token embeddings as [B*T, hidden]. */
   embedTokens(ids: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => tf.mul(tf.transpose(tf.gather(this.embedT, tf.reshape(ids, [-1]), 1)), this.embedScale) as tf.Tensor2D);
+    const flat = tf.reshape(ids, [-1]) as tf.Tensor1D;
+    if (!this.trainable) return tf.tidy(() => tf.mul(tf.transpose(tf.gather(this.embedT, flat, 1)), this.embedScale) as tf.Tensor2D);
+    // tfjs's gather gradient needs UnsortedSegmentSum, which wasm lacks: the lookup's
+    // gradient is written as dE^T = dX^T @ onehot(ids) instead.
+    const lookup = customGrad1<tf.Tensor2D>((table, save) => {
+      save([]);
+      return {
+        value: tf.transpose(tf.gather(table, flat, 1)) as tf.Tensor2D,
+        gradFunc: (dy) => matMul(tf.transpose(dy), oneHotFloat(flat, this.config.vocabSize)),
+      };
+    });
+    return tf.mul(lookup(this.embedT), this.embedScale) as tf.Tensor2D;
+  }
+
+  /** The trainable weights (only when built with `trainable`). */
+  variables(): tf.Variable[] {
+    if (!this.trainable) return [];
+    const all: tf.Tensor[] = [this.embedT, this.finalNorm];
+    if (this.lmHeadT !== this.embedT) all.push(this.lmHeadT);
+    for (const l of this.layers) all.push(...Object.values(l.proj), ...Object.values(l.norms));
+    return all as tf.Variable[];
+  }
+
+  /** The weights under their Hugging Face names and layouts (for model.safetensors). */
+  toHuggingFace(): Record<string, { shape: number[]; data: Float32Array }> {
+    const out: Record<string, { shape: number[]; data: Float32Array }> = {};
+    const matrix = (name: string, t: tf.Tensor2D) => {
+      const [rows, cols] = t.shape;
+      out[name] = { shape: [cols, rows], data: transposeData(t.dataSync() as Float32Array, rows, cols) };
+    };
+    const norm = (name: string, t: tf.Tensor1D) => {
+      out[name] = { shape: t.shape, data: (t.dataSync() as Float32Array).map((v) => v - 1) };
+    };
+    matrix('model.embed_tokens.weight', this.embedT);
+    if (this.lmHeadT !== this.embedT) matrix('lm_head.weight', this.lmHeadT);
+    this.layers.forEach((l, i) => {
+      for (const [p, t] of Object.entries(l.proj)) matrix(`model.layers.${i}.${projectionModule(p as Projection)}.${p}.weight`, t);
+      for (const [n, t] of Object.entries(l.norms)) norm(n === 'q_norm' || n === 'k_norm' ? `model.layers.${i}.self_attn.${n}.weight` : `model.layers.${i}.${n}.weight`, t);
+    });
+    norm('model.norm.weight', this.finalNorm);
+    return out;
   }
 
   rmsNorm(x: tf.Tensor, onePlusW: tf.Tensor1D): tf.Tensor {

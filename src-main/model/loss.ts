@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { customGrad1 } from './grad';
+import { customGrad1, oneHotFloat } from './grad';
 import { matMul } from './matmul';
 
 /**
@@ -33,7 +33,7 @@ export function chunkedCrossEntropySum(hidden: tf.Tensor2D, lmHeadT: tf.Tensor2D
       let total: tf.Tensor = tf.scalar(0);
       for (const [start, size] of chunks) {
         const { logits } = chunkLogits(tf.slice(h as tf.Tensor2D, [start, 0], [size, -1]));
-        const picked = tf.sum(tf.mul(logits, tf.oneHot(tf.tensor1d(targets.subarray(start, start + size), 'int32'), logits.shape[1])), -1);
+        const picked = tf.sum(tf.mul(logits, oneHotFloat(tf.tensor1d(targets.subarray(start, start + size), 'int32'), logits.shape[1])), -1);
         total = tf.add(total, tf.sum(tf.sub(tf.logSumExp(logits, -1), picked)));
       }
       return total as tf.Scalar;
@@ -47,7 +47,7 @@ export function chunkedCrossEntropySum(hidden: tf.Tensor2D, lmHeadT: tf.Tensor2D
           tf.tidy(() => {
             const { logits, tanh } = chunkLogits(tf.slice(hs, [start, 0], [size, -1]));
             // d loss / d logits = softmax - onehot(target)
-            let dLogits: tf.Tensor = tf.sub(tf.softmax(logits, -1), tf.oneHot(tf.tensor1d(targets.subarray(start, start + size), 'int32'), logits.shape[1]));
+            let dLogits: tf.Tensor = tf.sub(tf.softmax(logits, -1), oneHotFloat(tf.tensor1d(targets.subarray(start, start + size), 'int32'), logits.shape[1]));
             if (tanh) dLogits = tf.mul(dLogits, tf.sub(1, tf.square(tanh)));
             // dh = dLogits @ W, computed as (W^T @ dLogits^T)^T so only chunk-sized tensors are transposed.
             return tf.transpose(matMul(lmHeadT, tf.transpose(dLogits)));
