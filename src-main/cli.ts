@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { adapterCommand } from './cli/adapter';
 import { benchCommand } from './cli/bench';
+import { generateCommand } from './cli/generate';
 import { type CommandSpec, UsageError } from './cli/command';
 import { doctorCommand } from './cli/doctor';
 import { importRunCommand, runsCommand } from './cli/runs';
@@ -12,7 +13,7 @@ import { APP_VERSION } from './services/version';
  * `sqlora`: the workbench without a window. Every command runs the same services
  * as the app (store, jobs, engine process).
  */
-const commands: CommandSpec[] = [serveCommand, doctorCommand, trainCommand, runsCommand, importRunCommand, adapterCommand, benchCommand];
+const commands: CommandSpec[] = [serveCommand, doctorCommand, trainCommand, runsCommand, importRunCommand, adapterCommand, benchCommand, generateCommand];
 
 /** Commands later issues deliver; until then they say so instead of faking output. */
 const planned: Record<string, string> = {

@@ -194,6 +194,22 @@ export const requests = {
   'train.pause': request('Pause a running run at its next step (a checkpoint is written).', z.object({ runId: z.number().int() }).strict(), RunRecord),
   'train.resume': request('Resume a paused or interrupted run from its last checkpoint.', z.object({ runId: z.number().int() }).strict(), RunRecord),
   'train.cancel': request('Cancel a queued or running run.', z.object({ runId: z.number().int() }).strict(), RunRecord),
+  'generate.sql': request(
+    'Write SQL for a question and its schema with a base model and optionally a LoRA adapter (the seed prompt, chat template, stop at <end_of_turn>).',
+    z
+      .object({
+        modelPath: z.string().min(1, 'choose a base model'),
+        adapterPath: z.string().min(1).nullable().default(null),
+        question: z.string().min(1, 'ask a question'),
+        context: z.string(),
+        maxNewTokens: z.number().int().positive().max(4096).default(256),
+        temperature: z.number().min(0).max(5).default(0),
+        topP: z.number().gt(0).max(1).default(1),
+        seed: z.number().int().nonnegative().default(0),
+      })
+      .strict(),
+    z.object({ text: z.string(), tokens: z.number().int(), finish: z.enum(['stop', 'length', 'cancelled']), tokensPerS: z.number() }),
+  ),
   'jobs.list': request('Recent jobs, newest first.', empty, z.array(Job)),
   'jobs.get': request('One job.', z.object({ id: z.string() }).strict(), Job),
   'jobs.cancel': request(

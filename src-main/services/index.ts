@@ -73,6 +73,14 @@ export function createBackend(options: BackendOptions): Backend {
     async 'engine.benchMatmul'(input) {
       return engine.request('benchMatmul', input, { activity: `matmul benchmark ${input.size}³` });
     },
+    async 'generate.sql'(input) {
+      const { outputs, tokensPerS } = await engine.request(
+        'generate',
+        { modelPath: input.modelPath, adapterPath: input.adapterPath, items: [{ question: input.question, context: input.context }], maxNewTokens: input.maxNewTokens, temperature: input.temperature, topP: input.topP, seed: input.seed, batchSize: 1 },
+        { activity: 'generating SQL' },
+      );
+      return { ...outputs[0], tokensPerS };
+    },
     async 'jobs.list'() {
       return jobs.list();
     },
