@@ -29,25 +29,34 @@ export function promptIds(tokenizer: ChatTokenizer, prompt: string, context: str
 
 export interface FormattedExample extends EncodedExample {
   promptLength: number;
+  /** The schema context was shortened so the whole SQL fits. */
   truncated: boolean;
 }
 
 /**
  * Prompt and response tokenised separately, so the labels mask exactly the prompt
- * (-100) and train on the response and its <end_of_turn>. Too long: the response is
- * cut at maxLength; null when the prompt alone leaves no room for an answer.
+ * (-100) and train on the response and its <end_of_turn>. When the example is longer
+ * than maxLength the schema context is cut (from its end, by tokens) - never the SQL;
+ * null when even an empty context leaves no room for the response.
  */
 export function formatExample(tokenizer: ChatTokenizer, example: SqlExample, options: { maxLength: number; includeExplanation: boolean }): FormattedExample | null {
-  const prompt = promptIds(tokenizer, example.prompt, example.context);
   const end = tokenizer.endOfTurnId();
   const response = [...tokenizer.encode(responseText(example, options.includeExplanation)), ...(end === undefined ? [] : [end])];
-  if (prompt.length + 8 > options.maxLength) return null;
-  const room = options.maxLength - prompt.length;
-  const kept = response.slice(0, room);
-  return {
-    inputIds: [...prompt, ...kept],
-    labels: [...prompt.map(() => -100), ...kept],
-    promptLength: prompt.length,
-    truncated: kept.length < response.length,
+  const build = (context: string, truncated: boolean): FormattedExample => {
+    const prompt = promptIds(tokenizer, example.prompt, context);
+    return { inputIds: [...prompt, ...response], labels: [...prompt.map(() => -100), ...response], promptLength: prompt.length, truncated };
   };
+  const whole = build(example.context, false);
+  if (whole.inputIds.length <= options.maxLength) return whole;
+  if (build('', true).inputIds.length > options.maxLength) return null;
+  // Cut the context's tokens to what is left; decoding and re-encoding can shift a
+  // token at the cut, so shrink until it fits.
+  const contextIds = tokenizer.encode(example.context);
+  let keep = Math.max(0, contextIds.length - (whole.inputIds.length - options.maxLength));
+  for (;;) {
+    const candidate = build(tokenizer.decode(contextIds.slice(0, keep)), true);
+    if (candidate.inputIds.length <= options.maxLength || keep === 0) return candidate;
+    keep -= Math.max(1, candidate.inputIds.length - options.maxLength);
+    keep = Math.max(0, keep);
+  }
 }

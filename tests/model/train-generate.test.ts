@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src-main/engine/backend';
 import { generateSql, trainAdapter } from '../../src-main/engine/model-session';
 import type { OpContext } from '../../src-main/engine/operations';
+import { loadGemma3Config } from '../../src-main/model/config';
+import { Gemma3Model } from '../../src-main/model/gemma3';
+import { LoraAdapter } from '../../src-main/model/lora';
+import { lossAndGrads, makeBatch } from '../../src-main/model/lora-training';
 import { formatExample } from '../../src-main/model/prompt';
+import { ModelWeights } from '../../src-main/model/weights';
 import { ChatTokenizer } from '../../src-main/model/tokenizer';
 import { writeTinyGemma3 } from '../../src-main/model/tiny-model';
 import { SEED_RECIPE, type TrainConfig } from '../../src-main/train/config';
@@ -49,11 +55,37 @@ describe('prompt formatting', () => {
     );
     const withExplanation = formatExample(tokenizer, rows[1], { maxLength: 512, includeExplanation: true })!;
     expect(tokenizer.decode(withExplanation.labels.slice(withExplanation.promptLength), false)).toBe('SQL: SELECT name FROM products;\nExplanation: Selects every name.<end_of_turn>');
-    const cut = formatExample(tokenizer, rows[1], { maxLength: f.promptLength + 8, includeExplanation: true })!;
-    expect(cut.inputIds).toHaveLength(f.promptLength + 8);
+    // Too long: the context is cut, never the SQL; without room even for the SQL, dropped.
+    const cut = formatExample(tokenizer, rows[1], { maxLength: f.inputIds.length - 5, includeExplanation: false })!;
     expect(cut.truncated).toBe(true);
+    expect(cut.inputIds.length).toBeLessThanOrEqual(f.inputIds.length - 5);
+    expect(tokenizer.decode(cut.labels.slice(cut.promptLength), false)).toBe('SQL: SELECT name FROM products;<end_of_turn>');
+    expect(tokenizer.decode(cut.inputIds.slice(0, cut.promptLength), false)).toContain('Database Context:\nCREATE TABLE products (id INT, name');
     expect(formatExample(tokenizer, rows[0], { maxLength: 32, includeExplanation: false })).toBeNull();
   });
+});
+
+describe('gradient accumulation', () => {
+  it('8 micro-batches of 1 accumulate the same gradient as one batch of 8', () => {
+    const tokenizer = ChatTokenizer.load(modelDir);
+    const weights = new ModelWeights(modelDir, loadGemma3Config(modelDir));
+    const model = Gemma3Model.fromWeights(weights);
+    weights.close();
+    const adapter = LoraAdapter.create(model.config, { r: 4, alpha: 16, dropout: 0, targets: ['q_proj', 'v_proj', 'up_proj'] }, 5);
+    for (const v of adapter.variables()) v.assign(tf.randomNormal(v.shape, 0, 0.1, 'float32', 9));
+    const examples = [...rows, ...rows, ...rows].slice(0, 8).map((r, i) => formatExample(tokenizer, { ...r, prompt: `${r.prompt} (${i})` }, { maxLength: 512, includeExplanation: i % 2 === 0 })!);
+    const whole = lossAndGrads(model, adapter, makeBatch(examples, 0), { withGrad: true });
+    const parts = examples.map((e) => lossAndGrads(model, adapter, makeBatch([e], 0), { withGrad: true }));
+    expect(parts.reduce((n, p) => n + p.tokens, 0)).toBe(whole.tokens);
+    expect(parts.reduce((n, p) => n + p.lossSum, 0)).toBeCloseTo(whole.lossSum, 3);
+    whole.grads!.forEach((g, i) => {
+      const summed = tf.addN(parts.map((p) => p.grads![i]));
+      const diff = tf.max(tf.abs(tf.sub(summed, g))).dataSync()[0];
+      const scale = tf.max(tf.abs(g)).dataSync()[0];
+      expect(diff).toBeLessThanOrEqual(1e-4 * Math.max(scale, 1e-6));
+    });
+    model.dispose();
+  }, 60_000);
 });
 
 describe('train and generate operations', () => {
