@@ -179,6 +179,11 @@ export const requests = {
     z.object({ path: z.string().min(1), adapterPath: z.string().min(1).optional(), name: z.string().min(1).optional() }).strict(),
     RunRecord,
   ),
+  'runs.exportResults': request(
+    'Write a run as Hugging Face Trainer output: trainer_state.json and its PEFT adapter.',
+    z.object({ id: z.number().int(), outDir: z.string().min(1) }).strict(),
+    z.object({ outDir: z.string(), files: z.array(z.string()) }),
+  ),
   'runs.delete': request('Delete a run, its metrics and checkpoints records.', z.object({ id: z.number().int() }).strict(), z.object({ deleted: z.boolean() })),
   'train.start': request(
     'Queue a training run, or one run per rank for a sweep (everything else equal).',

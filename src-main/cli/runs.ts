@@ -46,10 +46,10 @@ function curveTable(metrics: MetricPoint[]): string {
 export const runsCommand: CommandSpec = {
   name: 'runs',
   summary: 'List runs, or show one with its curves',
-  usage: 'sqlora runs [list | show ID] [--json] [--data-dir DIR]',
+  usage: 'sqlora runs [list | show ID | export ID OUTDIR] [--json] [--data-dir DIR]',
   options: { json: { type: 'boolean' }, 'data-dir': { type: 'string' } },
   async run({ values, positionals }) {
-    const [action = 'list', id] = positionals;
+    const [action = 'list', id, outDir] = positionals;
     return withBackend(values['data-dir'] as string | undefined, async (backend) => {
       if (action === 'list') {
         const runs = await callHandler(backend, 'runs.list', {});
@@ -63,6 +63,13 @@ export const runsCommand: CommandSpec = {
         if (!Number.isInteger(runId)) throw new UsageError('runs show needs a run id');
         const { run, metrics } = await callHandler(backend, 'runs.get', { id: runId });
         console.log(values.json ? JSON.stringify({ run, metrics }, null, 2) : `${describeRun(run)}\n\n${curveTable(metrics)}`);
+        return 0;
+      }
+      if (action === 'export') {
+        const runId = Number(id);
+        if (!Number.isInteger(runId) || !outDir) throw new UsageError('runs export needs a run id and an output folder');
+        const result = await callHandler(backend, 'runs.exportResults', { id: runId, outDir });
+        console.log(values.json ? JSON.stringify(result, null, 2) : `Wrote ${result.files.join(', ')} to ${result.outDir}`);
         return 0;
       }
       throw new UsageError(`unknown action "${action}"`);

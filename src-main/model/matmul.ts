@@ -26,7 +26,7 @@ export function matMul<T extends tf.Tensor>(a: T, b: tf.Tensor, transposeA = fal
   if (left.rank === 3 && right.rank === 3 && left.shape[0] <= SPLIT_LIMIT) {
     // Slices rather than tf.unstack: tfjs's Unpack gradient throws when one slice
     // receives no gradient (seen with batches of 8 padded examples).
-    const matrix = (x: tf.Tensor, i: number) => tf.reshape(tf.slice(x, [i, 0, 0], [1, -1, -1]), x.shape.slice(1)) as tf.Tensor2D;
+    const matrix = (x: tf.Tensor, i: number) => tf.reshape(tf.slice(x, [i, 0, 0], [1, -1, -1]), [x.shape[1]!, x.shape[2]!]) as tf.Tensor2D;
     return tf.stack(Array.from({ length: left.shape[0] }, (_, i) => tf.matMul(matrix(left, i), matrix(right, i)))) as T;
   }
   return tf.matMul(left, right) as T;

@@ -29,6 +29,23 @@ describe.skipIf(!haveFixtures)("importing the seed's Trainer runs", () => {
     expect(metrics.find((m) => m.step === 50)).toMatchObject({ loss: 1.8606, evalLoss: expect.closeTo(1.9032, 3) });
   });
 
+  it('exports a run as Trainer output that imports back to the same curves and adapter', async () => {
+    backend = tempBackend();
+    const imported = await dispatch(backend.handlers, 'runs.import', { path: fixture('seed-run/trainer-state/r4.json'), adapterPath: fixture('seed-run/adapter-r4') });
+    const id = (imported as { value: { id: number } }).value.id;
+    const out = join(mkdtempSync(join(tmpdir(), 'sqlora-export-')), 'r4-out');
+    const exported = await dispatch(backend.handlers, 'runs.exportResults', { id, outDir: out });
+    expect(exported).toMatchObject({ ok: true, value: { outDir: out, files: ['trainer_state.json', 'adapter_config.json', 'adapter_model.safetensors'] } });
+    const again = await dispatch(backend.handlers, 'runs.import', { path: out, name: 'r4 again' });
+    expect(again, JSON.stringify(again)).toMatchObject({ ok: true });
+    const [a, b] = await Promise.all([id, (again as { value: { id: number } }).value.id].map((runId) => dispatch(backend.handlers, 'runs.get', { id: runId })));
+    const first = (a as { value: { run: any; metrics: any[] } }).value;
+    const second = (b as { value: { run: any; metrics: any[] } }).value;
+    expect(second.metrics.map((m) => [m.step, m.loss, m.evalLoss, m.learningRate, m.gradNorm])).toEqual(first.metrics.map((m) => [m.step, m.loss, m.evalLoss, m.learningRate, m.gradNorm]));
+    expect(second.run.summary).toMatchObject({ bestEvalLoss: first.run.summary.bestEvalLoss, bestStep: first.run.summary.bestStep, steps: first.run.summary.steps });
+    expect(second.run.adapterPath).toBe(out);
+  });
+
   it('imports r4 with its PEFT adapter and r8 beside it', async () => {
     backend = tempBackend();
     await dispatch(backend.handlers, 'runs.import', { path: fixture('seed-run/trainer-state/r4.json'), adapterPath: fixture('seed-run/adapter-r4') });
