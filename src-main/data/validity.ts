@@ -20,14 +20,27 @@ export interface ValidityResult {
 let sqlPromise: Promise<SqlJsStatic> | null = null;
 export const loadSqlJs = (): Promise<SqlJsStatic> => (sqlPromise ??= initSqlJs());
 
-const NON_DETERMINISTIC = /\b(CURRENT_DATE|CURRENT_TIME|CURRENT_TIMESTAMP|NOW\s*\(|RANDOM\s*\(|RAND\s*\(|GETDATE\s*\(|SYSDATE|LOCALTIMESTAMP)\b|'now'/i;
+const NON_DETERMINISTIC = /\b(CURRENT_DATE|CURRENT_TIME|CURRENT_TIMESTAMP|SYSDATE|LOCALTIMESTAMP)\b|\b(NOW|RANDOM|RAND|GETDATE|UUID)\s*\(|'now'/i;
 
-/** A short, groupable reason for a SQLite error message. */
-export function classifyError(message: string): string {
+/** Other dialects' constructs behind most syntax errors in gretel's SQL (MySQL/PostgreSQL/SQL Server). */
+const DIALECT: [RegExp, string][] = [
+  [/\bINTERVAL\b/i, 'INTERVAL date arithmetic (MySQL/PostgreSQL)'],
+  [/\bILIKE\b/i, 'ILIKE (PostgreSQL)'],
+  [/::\s*[A-Za-z]/, ':: cast (PostgreSQL)'],
+  [/\bTOP\s+\(?\d/i, 'TOP n (SQL Server)'],
+  [/\bEXTRACT\s*\(/i, 'EXTRACT (MySQL/PostgreSQL)'],
+];
+
+/** A short, groupable reason for a SQLite error message (given the query, to name the dialect behind a syntax error). */
+export function classifyError(message: string, sql = ''): string {
   let m = /no such function: ([\w.]+)/i.exec(message);
   if (m) return `unknown function ${m[1].toUpperCase()}`;
   m = /near "([^"]*)": syntax error/i.exec(message);
-  if (m) return `syntax error near ${m[1].toUpperCase()}`;
+  if (m) {
+    for (const [pattern, name] of DIALECT) if (pattern.test(sql)) return `syntax error: ${name}`;
+    const token = /^\d/.test(m[1]) ? 'a number' : m[1].startsWith("'") ? 'a string literal' : m[1].toUpperCase();
+    return `syntax error near ${token}`;
+  }
   if (/incomplete input/i.test(message)) return 'incomplete input';
   if (/no such table/i.test(message)) return 'no such table';
   if (/no such column/i.test(message)) return 'no such column';
@@ -65,7 +78,7 @@ export class ValidityChecker {
         return { status: 'valid', reason: null, error: null, nonDeterministic };
       } catch (e) {
         const msg = (e as Error).message;
-        return { status: 'invalid', reason: classifyError(msg), error: msg, nonDeterministic };
+        return { status: 'invalid', reason: classifyError(msg, sql), error: msg, nonDeterministic };
       }
     } finally {
       db.close();
