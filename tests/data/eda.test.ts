@@ -86,10 +86,10 @@ describe('EDA numbers on a small known dataset', () => {
     expect(tokens.series.map((s) => s.name)).toEqual(['prompt', 'sql', 'context', 'prompt+context']);
     // SQL words: 4, 14, 7, 2, 8
     expect(tokens.series[1].stats).toMatchObject({ min: 2, max: 14, median: 7, mean: 7 });
-    // template (17 words + 11 markup) + prompt 1 + context + SQL: 39, 60, 40, 31, 41 -> two rows over 40
+    // template (17 words + 11 markup) + prompt 1 + context + SQL: 39, 60, 41, 31, 42 -> three rows over 40
     expect(tokens.templateTokens).toBe(28);
-    expect(tokens.series[3].stats).toMatchObject({ min: 1, max: 18, median: 5 }); // prompt+context: 7, 18, 5, 1, 5
-    expect(tokens.overMaxLength).toEqual({ count: 2, share: 0.4 });
+    expect(tokens.series[3].stats).toMatchObject({ min: 1, max: 18, median: 6 }); // prompt+context: 7, 18, 6, 1, 6
+    expect(tokens.overMaxLength).toEqual({ count: 3, share: 0.6 });
 
     expect(views.promptVsKeywords).toEqual({
       kind: 'scatter',
