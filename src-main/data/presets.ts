@@ -60,13 +60,16 @@ const quoteIdent = (name: string): string => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(na
 
 /** CREATE TABLE statements for one Spider database, with primary and foreign keys. */
 export function spiderSchemaSql(db: SpiderTable): string {
-  const pkGroups = db.primary_keys.map((k) => (Array.isArray(k) ? k : [k]));
+  // Flat in dev.json, nested in some releases; a table's key columns together form its primary key.
+  const pkColumns = db.primary_keys.flat();
   const statements: string[] = [];
   db.table_names_original.forEach((table, t) => {
+    // SQLite makes sqlite_sequence itself (AUTOINCREMENT) and refuses to have it created.
+    if (/^sqlite_/i.test(table)) return;
     const cols = db.column_names_original.map(([ti, name], ci) => ({ ti, name, ci })).filter((c) => c.ti === t);
     const lines = cols.map((c) => `  ${quoteIdent(c.name)} ${SPIDER_TYPES[db.column_types[c.ci]] ?? 'TEXT'}`);
-    const pk = pkGroups.find((g) => g.every((ci) => db.column_names_original[ci]?.[0] === t));
-    if (pk) lines.push(`  PRIMARY KEY (${pk.map((ci) => quoteIdent(db.column_names_original[ci][1])).join(', ')})`);
+    const pk = pkColumns.filter((ci) => db.column_names_original[ci]?.[0] === t);
+    if (pk.length) lines.push(`  PRIMARY KEY (${pk.map((ci) => quoteIdent(db.column_names_original[ci][1])).join(', ')})`);
     for (const [from, to] of db.foreign_keys) {
       const src = db.column_names_original[from];
       const dst = db.column_names_original[to];
