@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
+import { benchCommand } from './cli/bench';
 import { type CommandSpec, UsageError } from './cli/command';
+import { datasetCommand, edaCommand } from './cli/dataset';
 import { doctorCommand } from './cli/doctor';
 import { importRunCommand, runsCommand } from './cli/runs';
 import { serveCommand } from './cli/serve';
@@ -10,12 +12,10 @@ import { APP_VERSION } from './services/version';
  * `sqlora`: the workbench without a window. Every command runs the same services
  * as the app (store, jobs, engine process).
  */
-const commands: CommandSpec[] = [serveCommand, doctorCommand, trainCommand, runsCommand, importRunCommand];
+const commands: CommandSpec[] = [serveCommand, doctorCommand, trainCommand, runsCommand, importRunCommand, datasetCommand, edaCommand, benchCommand];
 
 /** Commands later issues deliver; until then they say so instead of faking output. */
 const planned: Record<string, string> = {
-  dataset: 'import, list and show datasets',
-  eda: 'compute and export the EDA views of a dataset',
   model: 'list, add, download and remove base models',
   adapter: 'describe and import LoRA adapters',
   train: 'train LoRA adapters (one rank or a sweep)',

@@ -1,0 +1,44 @@
+import type { DataFormat } from '../api/contract';
+import { benchImport, benchImportChild } from '../data/bench';
+import { type CommandSpec, UsageError } from './command';
+
+/** `sqlora bench <what>`: benchmarks that print figures (results go to BENCHMARKS.md). */
+const benches: Record<string, (values: Record<string, unknown>, args: string[]) => Promise<Record<string, number | string>>> = {
+  import: async (values, args) => {
+    if (values.child) {
+      // internal: one measured import in a fresh process (see src-main/data/bench.ts)
+      const r = await benchImportChild(args[0], values.format as DataFormat, { eda: Boolean(values.eda), tokens: Boolean(values.tokens) });
+      return { ...r, edaS: r.edaS ?? 'skipped', tokensS: r.tokensS ?? 'skipped' };
+    }
+    const rows = values.rows === undefined ? 100_000 : Number(values.rows);
+    if (!Number.isInteger(rows) || rows < 1) throw new UsageError('--rows takes a positive whole number');
+    const formats = ((values.formats as string | undefined) ?? 'csv,jsonl,parquet').split(',') as DataFormat[];
+    if (formats.some((f) => !['csv', 'jsonl', 'parquet'].includes(f))) throw new UsageError('--formats takes csv, jsonl and/or parquet');
+    return benchImport({ rows, formats, eda: !values['no-eda'], tokens: Boolean(values.tokens) });
+  },
+};
+
+export const benchCommand: CommandSpec = {
+  name: 'bench',
+  summary: 'Run a benchmark and print its figures',
+  usage: `sqlora bench ${Object.keys(benches).join('|')} [--json]\n  import: [--rows N] [--formats csv,jsonl,parquet] [--no-eda] [--tokens]`,
+  options: {
+    json: { type: 'boolean' },
+    rows: { type: 'string' },
+    formats: { type: 'string' },
+    'no-eda': { type: 'boolean' },
+    tokens: { type: 'boolean' },
+    child: { type: 'boolean' },
+    format: { type: 'string' },
+    eda: { type: 'boolean' },
+  },
+  async run({ values, positionals }) {
+    const [what, ...args] = positionals;
+    const bench = benches[what ?? ''];
+    if (!bench) throw new UsageError(`choose one of: ${Object.keys(benches).join(', ')}`);
+    const result = await bench(values, args);
+    if (values.json) console.log(JSON.stringify(result, null, 2));
+    else for (const [k, v] of Object.entries(result)) console.log(`${k.padEnd(40)} ${v}`);
+    return 0;
+  },
+};
