@@ -3,6 +3,7 @@ import { adapterCommand } from './cli/adapter';
 import { benchCommand } from './cli/bench';
 import { generateCommand } from './cli/generate';
 import { type CommandSpec, UsageError } from './cli/command';
+import { datasetCommand, edaCommand } from './cli/dataset';
 import { doctorCommand } from './cli/doctor';
 import { importRunCommand, runsCommand } from './cli/runs';
 import { serveCommand } from './cli/serve';
@@ -13,12 +14,10 @@ import { APP_VERSION } from './services/version';
  * `sqlora`: the workbench without a window. Every command runs the same services
  * as the app (store, jobs, engine process).
  */
-const commands: CommandSpec[] = [serveCommand, doctorCommand, trainCommand, runsCommand, importRunCommand, adapterCommand, benchCommand, generateCommand];
+const commands: CommandSpec[] = [serveCommand, doctorCommand, datasetCommand, edaCommand, trainCommand, runsCommand, importRunCommand, adapterCommand, generateCommand, benchCommand];
 
 /** Commands later issues deliver; until then they say so instead of faking output. */
 const planned: Record<string, string> = {
-  dataset: 'import, list and show datasets',
-  eda: 'compute and export the EDA views of a dataset',
   model: 'list, add, download and remove base models',
   adapter: 'describe and import LoRA adapters',
   train: 'train LoRA adapters (one rank or a sweep)',

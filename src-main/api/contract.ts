@@ -157,6 +157,251 @@ const request = <I extends z.ZodType, O extends z.ZodType>(summary: string, inpu
 });
 const empty = z.object({}).strict();
 
+// ---------------------------------------------------------------- datasets (issue 6: import, validation, splits, EDA)
+
+export const DataFormat = z.enum(['csv', 'tsv', 'json', 'jsonl', 'parquet']);
+export type DataFormat = z.infer<typeof DataFormat>;
+export const PresetName = z.enum(['gretel', 'spider', 'sql-create-context', 'custom']);
+export type PresetName = z.infer<typeof PresetName>;
+
+/** Logical field -> source column. prompt and sql are always needed; context unless a preset builds it. */
+export const ColumnMapping = z
+  .object({
+    prompt: z.string().min(1),
+    sql: z.string().min(1),
+    context: z.string().min(1).optional(),
+    explanation: z.string().min(1).optional(),
+    domain: z.string().min(1).optional(),
+    complexity: z.string().min(1).optional(),
+    taskType: z.string().min(1).optional(),
+  })
+  .strict();
+export type ColumnMapping = z.infer<typeof ColumnMapping>;
+
+/** One problem in the input, located as precisely as the format allows. */
+export const DataIssue = z.object({
+  file: z.string(),
+  /** 1-based data row (records after a CSV header, array elements, JSONL lines, Parquet rows); null for file-level problems. */
+  row: z.number().nullable(),
+  /** 1-based line in a text file where the row starts, when known. */
+  line: z.number().nullable(),
+  column: z.string().nullable(),
+  message: z.string(),
+});
+export type DataIssue = z.infer<typeof DataIssue>;
+
+const RowRef = z.object({ file: z.string(), row: z.number() });
+const DuplicateGroup = z.object({ prompt: z.string(), rows: z.array(RowRef) });
+
+export const DatasetReport = z.object({
+  rowsRead: z.number(),
+  rowsImported: z.number(),
+  rejected: z.number(),
+  /** Rejected rows and file problems (the first ones; issuesTruncated says when more were cut). */
+  issues: z.array(DataIssue),
+  issuesTruncated: z.boolean(),
+  /** Rows whose prompt already appeared earlier in the dataset. */
+  duplicatePrompts: z.object({ rows: z.number(), groups: z.array(DuplicateGroup) }),
+  /** Rows identical to an earlier row in prompt, context and SQL. */
+  duplicateExamples: z.object({ rows: z.number(), groups: z.array(DuplicateGroup) }),
+  /** Prompts present in more than one of the file's splits (train/test leakage). */
+  leakage: z.object({ prompts: z.number(), examples: z.array(z.object({ prompt: z.string(), splits: z.array(z.string()) })) }),
+});
+export type DatasetReport = z.infer<typeof DatasetReport>;
+
+export const DatasetFile = z.object({ path: z.string(), format: DataFormat, split: z.string(), rows: z.number(), rejected: z.number() });
+
+export const SplitSizes = z.object({ train: z.number().min(0), validation: z.number().min(0), test: z.number().min(0) }).strict();
+export const SplitSpec = z
+  .object({
+    /** 'seeded': shuffle with the seed and cut sizes; 'file': keep the splits the files gave. */
+    method: z.enum(['seeded', 'file']).default('seeded'),
+    seed: z.number().int().default(42),
+    /** Row counts (unit 'rows', may be a subset like the seed's 5,000 / 750 / 1,000) or fractions of the pool summing to <= 1. */
+    sizes: SplitSizes.default({ train: 5000, validation: 750, test: 1000 }),
+    unit: z.enum(['rows', 'fraction']).default('rows'),
+    /** Keep each complexity's share the same in every part (when the dataset has complexities). */
+    stratify: z.boolean().default(true),
+    /** Draw only from this file split ('all' = every example). */
+    pool: z.string().default('all'),
+  })
+  .strict();
+export type SplitSpec = z.infer<typeof SplitSpec>;
+
+export const SplitRecord = z.object({
+  id: z.number(),
+  datasetId: z.number(),
+  name: z.string(),
+  spec: z.unknown(),
+  counts: z.object({ train: z.number(), validation: z.number(), test: z.number() }),
+  /** Prompts that occur in more than one part. */
+  leakedPrompts: z.number(),
+  createdAt: isoDate,
+});
+export type SplitRecord = z.infer<typeof SplitRecord>;
+
+export const DatasetSummary = z.object({
+  id: z.number(),
+  name: z.string(),
+  preset: z.string(),
+  rowCount: z.number(),
+  splits: z.record(z.string(), z.number()),
+  createdAt: isoDate,
+});
+export type DatasetSummary = z.infer<typeof DatasetSummary>;
+
+export const DatasetDetail = DatasetSummary.extend({
+  mapping: z.record(z.string(), z.string()),
+  files: z.array(DatasetFile),
+  report: DatasetReport.nullable(),
+  savedSplits: z.array(SplitRecord),
+});
+export type DatasetDetail = z.infer<typeof DatasetDetail>;
+
+export const ExampleRecord = z.object({
+  id: z.number(),
+  ord: z.number(),
+  split: z.string(),
+  prompt: z.string(),
+  context: z.string(),
+  sql: z.string(),
+  explanation: z.string().nullable(),
+  domain: z.string().nullable(),
+  complexity: z.string().nullable(),
+  taskType: z.string().nullable(),
+  meta: z.record(z.string(), z.unknown()).nullable(),
+});
+export type ExampleRecord = z.infer<typeof ExampleRecord>;
+
+// EDA views: plain numbers a chart draws from.
+export const SummaryStats = z.object({
+  count: z.number(),
+  min: z.number(),
+  q1: z.number(),
+  median: z.number(),
+  q3: z.number(),
+  max: z.number(),
+  mean: z.number(),
+  p95: z.number(),
+});
+export type SummaryStats = z.infer<typeof SummaryStats>;
+/** binEdges has counts.length + 1 entries; bin i holds values in [edge i, edge i+1). */
+export const Histogram = z.object({ binEdges: z.array(z.number()), counts: z.array(z.number()) });
+export type Histogram = z.infer<typeof Histogram>;
+export const Distribution = z.object({ name: z.string(), stats: SummaryStats.nullable(), histogram: Histogram });
+export type Distribution = z.infer<typeof Distribution>;
+
+export const CountsView = z.object({
+  kind: z.literal('counts'),
+  total: z.number(),
+  /** Rows without a value for this field. */
+  missing: z.number(),
+  distinct: z.number(),
+  items: z.array(z.object({ label: z.string(), count: z.number() })),
+  /** Rows in labels beyond the top N. */
+  other: z.number(),
+});
+export const HeatmapView = z.object({ kind: z.literal('heatmap'), rows: z.array(z.string()), columns: z.array(z.string()), matrix: z.array(z.array(z.number())) });
+export const DistributionsView = z.object({ kind: z.literal('distributions'), unit: z.string(), series: z.array(Distribution) });
+export const BoxGroup = SummaryStats.extend({ label: z.string(), whiskerLow: z.number(), whiskerHigh: z.number(), outliers: z.number() });
+export const BoxPlotView = z.object({ kind: z.literal('boxplot'), unit: z.string(), groups: z.array(BoxGroup) });
+export const ValidityView = z.object({
+  kind: z.literal('validity'),
+  total: z.number(),
+  /** Queries run (total minus skipped). */
+  checked: z.number(),
+  valid: z.number(),
+  /** valid / checked */
+  share: z.number(),
+  skipped: z.number(),
+  /** Rows whose context itself fails in SQLite (so the query could not be judged fairly). */
+  contextErrors: z.number(),
+  /** Valid queries whose result depends on the clock or chance (CURRENT_DATE, RANDOM()...). */
+  nonDeterministic: z.number(),
+  reasons: z.array(z.object({ reason: z.string(), count: z.number(), examples: z.array(z.object({ ord: z.number(), error: z.string() })) })),
+});
+export const TokensView = z.object({
+  kind: z.literal('tokens'),
+  tokenizer: z.string(),
+  maxLength: z.number(),
+  /** Tokens of the fixed prompt template and chat markup, added to each row's fields for the length check. */
+  templateTokens: z.number(),
+  series: z.array(Distribution),
+  /** Rows whose template + prompt + context + SQL tokens exceed maxLength (they would be truncated in training). */
+  overMaxLength: z.object({ count: z.number(), share: z.number() }),
+});
+export const ScatterView = z.object({
+  kind: z.literal('scatter'),
+  x: z.string(),
+  y: z.string(),
+  /** Exact points over the whole dataset, merged: [x, y, how many rows]. */
+  groups: z.array(z.object({ label: z.string(), points: z.array(z.tuple([z.number(), z.number(), z.number()])) })),
+});
+export const EdaView = z.discriminatedUnion('kind', [CountsView, HeatmapView, DistributionsView, BoxPlotView, ValidityView, TokensView, ScatterView]);
+export type EdaView = z.infer<typeof EdaView>;
+
+export const EDA_VIEWS = [
+  'domain',
+  'complexity',
+  'taskType',
+  'domainComplexity',
+  'lengths',
+  'keywords',
+  'keywordsByComplexity',
+  'tablesPerContext',
+  'columnsPerContext',
+  'sqlValidity',
+  'tokens',
+  'promptVsKeywords',
+] as const;
+export const EdaViewName = z.enum(EDA_VIEWS);
+export type EdaViewName = z.infer<typeof EdaViewName>;
+
+export const ImportRequest = z
+  .object({
+    files: z
+      .array(z.object({ path: z.string().min(1), split: z.string().min(1).optional(), format: DataFormat.optional() }).strict())
+      .min(1, 'give at least one file'),
+    preset: z.union([z.literal('auto'), PresetName]).default('auto'),
+    mapping: ColumnMapping.optional(),
+    /** Spider's tables.json (schemas by db_id) for the spider preset. */
+    tables: z.string().min(1).optional(),
+    name: z.string().min(1).optional(),
+    /** Import the valid rows and list the rejected ones in the report, instead of failing. */
+    skipInvalid: z.boolean().default(false),
+  })
+  .strict();
+export type ImportRequest = z.input<typeof ImportRequest>;
+
+const datasetRequests = {
+  'datasets.import': request(
+    'Import text-to-SQL files as one dataset (a job: progress, cancel; a failed import leaves nothing).',
+    ImportRequest,
+    Job,
+  ),
+  'datasets.list': request('All datasets, newest first.', empty, z.array(DatasetSummary)),
+  'datasets.get': request('One dataset: files, mapping, validation report and saved splits.', z.object({ id: z.number().int() }).strict(), DatasetDetail),
+  'datasets.preview': request(
+    'A page of examples in dataset order.',
+    z
+      .object({ id: z.number().int(), split: z.string().optional(), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(500).default(50) })
+      .strict(),
+    z.object({ total: z.number(), rows: z.array(ExampleRecord) }),
+  ),
+  'datasets.split': request(
+    'Make and store a named train/validation/test split (seeded and reproducible).',
+    z.object({ id: z.number().int(), name: z.string().min(1).optional(), spec: SplitSpec.optional() }).strict(),
+    SplitRecord,
+  ),
+  'datasets.eda': request(
+    'The EDA views stored for a dataset; starts a job computing the missing ones (or all with recompute).',
+    z.object({ id: z.number().int(), recompute: z.boolean().default(false), tokens: z.boolean().default(true) }).strict(),
+    z.object({ views: z.record(z.string(), EdaView), computedAt: z.string().nullable(), job: Job.nullable() }),
+  ),
+  'datasets.delete': request('Delete a dataset with its examples, splits and EDA.', z.object({ id: z.number().int() }).strict(), z.object({ deleted: z.boolean() })),
+} as const;
+// ---------------------------------------------------------------- end of datasets section
+
 export const requests = {
   'app.info': request('Versions, data folder and store of the running backend.', empty, AppInfo),
   'settings.get': request('The user settings.', empty, Settings),
@@ -222,6 +467,7 @@ export const requests = {
     z.object({ id: z.string() }).strict(),
     z.object({ cancelled: z.boolean() }),
   ),
+  ...datasetRequests,
 } as const;
 
 export type Requests = typeof requests;

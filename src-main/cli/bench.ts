@@ -1,27 +1,51 @@
+import type { BackendName, DataFormat } from '../api/contract';
 import { benchEngine, DEFAULT_ENGINE_BENCH } from '../bench/engine';
-import type { BackendName } from '../api/contract';
+import { benchImport, benchImportChild } from '../data/bench';
 import { type CommandSpec, UsageError } from './command';
 
 /** `sqlora bench <what>`: benchmarks that print figures and ratios (results go to BENCHMARKS.md). */
-const benches: Record<string, (values: Record<string, unknown>) => Promise<Record<string, number | string>>> = {
+const benches: Record<string, (values: Record<string, unknown>, args: string[]) => Promise<Record<string, number | string>>> = {
   engine: (values) =>
     benchEngine({
       ...DEFAULT_ENGINE_BENCH,
       backend: ((values.backend as string | undefined) ?? DEFAULT_ENGINE_BENCH.backend) as BackendName | 'auto',
     }),
+  import: async (values, args) => {
+    if (values.child) {
+      // internal: one measured import in a fresh process (see src-main/data/bench.ts)
+      const r = await benchImportChild(args[0], values.format as DataFormat, { eda: Boolean(values.eda), tokens: Boolean(values.tokens) });
+      return { ...r, edaS: r.edaS ?? 'skipped', tokensS: r.tokensS ?? 'skipped' };
+    }
+    const rows = values.rows === undefined ? 100_000 : Number(values.rows);
+    if (!Number.isInteger(rows) || rows < 1) throw new UsageError('--rows takes a positive whole number');
+    const formats = ((values.formats as string | undefined) ?? 'csv,jsonl,parquet').split(',') as DataFormat[];
+    if (formats.some((f) => !['csv', 'jsonl', 'parquet'].includes(f))) throw new UsageError('--formats takes csv, jsonl and/or parquet');
+    return benchImport({ rows, formats, eda: !values['no-eda'], tokens: Boolean(values.tokens) });
+  },
 };
 
 export const benchCommand: CommandSpec = {
   name: 'bench',
   summary: 'Run a benchmark and print its figures',
-  usage: `sqlora bench ${Object.keys(benches).join('|')} [--backend NAME] [--json]`,
-  options: { backend: { type: 'string' }, json: { type: 'boolean' } },
+  usage: `sqlora bench ${Object.keys(benches).join('|')} [--json]\n  engine: [--backend NAME]\n  import: [--rows N] [--formats csv,jsonl,parquet] [--no-eda] [--tokens]`,
+  options: {
+    json: { type: 'boolean' },
+    backend: { type: 'string' },
+    rows: { type: 'string' },
+    formats: { type: 'string' },
+    'no-eda': { type: 'boolean' },
+    tokens: { type: 'boolean' },
+    child: { type: 'boolean' },
+    format: { type: 'string' },
+    eda: { type: 'boolean' },
+  },
   async run({ values, positionals }) {
-    const bench = benches[positionals[0] ?? ''];
-    if (!bench || positionals.length !== 1) throw new UsageError(`choose one of: ${Object.keys(benches).join(', ')}`);
-    const result = await bench(values);
+    const [what, ...args] = positionals;
+    const bench = benches[what ?? ''];
+    if (!bench) throw new UsageError(`choose one of: ${Object.keys(benches).join(', ')}`);
+    const result = await bench(values, args);
     if (values.json) console.log(JSON.stringify(result, null, 2));
-    else for (const [k, v] of Object.entries(result)) console.log(`${k.padEnd(26)} ${v}`);
+    else for (const [k, v] of Object.entries(result)) console.log(`${k.padEnd(40)} ${v}`);
     return 0;
   },
 };

