@@ -95,13 +95,16 @@ function humanDate(random: () => number, date: string): string {
 const q = (random: () => number, s: string): string => (random() < 0.5 ? `'${s}'` : s);
 const list = (random: () => number): string => pick(random, ['List', 'Show', 'Display', 'Find', 'Return', 'Get']);
 
+// Aliases that would read as SQL keywords (overtime_records -> or).
+const RESERVED = new Set(['as', 'at', 'by', 'do', 'if', 'in', 'is', 'no', 'of', 'on', 'or', 'to', 'all', 'and', 'asc', 'end', 'key', 'not', 'set']);
+
 /** Short, distinct aliases for the tables of one query (stores s, products p, sales sa). */
 function aliases(d: DomainSpec): { g: string; e: string; f: string } {
   const out: string[] = [];
   for (const t of [d.g.table, d.e.table, d.f.table]) {
     const initials = t.split('_').map((w) => w[0]).join('');
     let a = initials;
-    for (let n = 2; out.includes(a) && n <= t.length; n++) a = t.slice(0, n);
+    for (let n = 2; (out.includes(a) || RESERVED.has(a)) && n <= t.length; n++) a = t.slice(0, n);
     out.push(a);
   }
   return { g: out[0], e: out[1], f: out[2] };
@@ -981,7 +984,7 @@ export const TEMPLATES: Template[] = [
         `Using a CTE, find the ${k} ${e.many} with the highest total ${f.numPhrase}.`,
         `Which ${k} ${e.many} have the largest summed ${f.numPhrase} across their ${f.many}?`,
       ]);
-      return { prompt, sql: `WITH totals AS (SELECT ${e.id}, SUM(${f.num}) AS total FROM ${f.table} GROUP BY ${e.id}) SELECT ${a.e}.${e.label}, t.total FROM ${e.table} ${a.e} JOIN totals t ON ${a.e}.${e.id} = t.${e.id} ORDER BY t.total DESC LIMIT ${k};`, explanation: `This query sums ${f.num} per ${e.one} in a CTE, joins it to ${e.table} and keeps the top ${k}.`, tables: ['e', 'f'] };
+      return { prompt, sql: `WITH totals AS (SELECT ${e.id}, SUM(${f.num}) AS total FROM ${f.table} GROUP BY ${e.id}) SELECT ${a.e}.${e.label}, totals.total FROM ${e.table} ${a.e} JOIN totals ON ${a.e}.${e.id} = totals.${e.id} ORDER BY totals.total DESC LIMIT ${k};`, explanation: `This query sums ${f.num} per ${e.one} in a CTE, joins it to ${e.table} and keeps the top ${k}.`, tables: ['e', 'f'] };
     },
   }),
   T({
@@ -1026,7 +1029,7 @@ export const TEMPLATES: Template[] = [
         `Which ${e.many} have a total ${f.numPhrase} at or above the average total per ${e.one}?`,
         `Using two CTEs, list ${e.many} whose summed ${f.numPhrase} is at least the average of all such sums.`,
       ]);
-      return { prompt, sql: `WITH totals AS (SELECT ${e.id}, SUM(${f.num}) AS total FROM ${f.table} GROUP BY ${e.id}), overall AS (SELECT AVG(total) AS avg_total FROM totals) SELECT ${a.e}.${e.label}, t.total FROM ${e.table} ${a.e} JOIN totals t ON ${a.e}.${e.id} = t.${e.id} WHERE t.total >= (SELECT avg_total FROM overall);`, explanation: `This query builds per-${e.one} totals and their average in two CTEs and keeps totals at or above that average.`, tables: ['e', 'f'] };
+      return { prompt, sql: `WITH totals AS (SELECT ${e.id}, SUM(${f.num}) AS total FROM ${f.table} GROUP BY ${e.id}), overall AS (SELECT AVG(total) AS avg_total FROM totals) SELECT ${a.e}.${e.label}, totals.total FROM ${e.table} ${a.e} JOIN totals ON ${a.e}.${e.id} = totals.${e.id} WHERE totals.total >= (SELECT avg_total FROM overall);`, explanation: `This query builds per-${e.one} totals and their average in two CTEs and keeps totals at or above that average.`, tables: ['e', 'f'] };
     },
   }),
   T({
@@ -1039,7 +1042,7 @@ export const TEMPLATES: Template[] = [
         `Using a CTE of ${f.many} on or after ${day}, show the ${e.one} ${lp(e.label)}, ${f.numPhrase} and date.`,
         `${list(c.random)} ${f.many} since ${humanDate(c.random, day)} with the ${e.one} they belong to.`,
       ]);
-      return { prompt, sql: `WITH recent AS (SELECT * FROM ${f.table} WHERE ${f.date} >= ${str(day)}) SELECT ${a.e}.${e.label}, r.${f.num}, r.${f.date} FROM recent r JOIN ${e.table} ${a.e} ON r.${e.id} = ${a.e}.${e.id};`, explanation: `This query keeps ${f.many} from ${day} onward in a CTE and joins them to ${e.table}.`, tables: ['e', 'f'] };
+      return { prompt, sql: `WITH recent AS (SELECT * FROM ${f.table} WHERE ${f.date} >= ${str(day)}) SELECT ${a.e}.${e.label}, recent.${f.num}, recent.${f.date} FROM recent JOIN ${e.table} ${a.e} ON recent.${e.id} = ${a.e}.${e.id};`, explanation: `This query keeps ${f.many} from ${day} onward in a CTE and joins them to ${e.table}.`, tables: ['e', 'f'] };
     },
   }),
   T({
@@ -1052,7 +1055,7 @@ export const TEMPLATES: Template[] = [
         `Create a view ${view} that uses a CTE to show each ${e.one} with its total ${f.numPhrase}.`,
         `Define a view named ${view} with every ${e.one}'s summed ${f.numPhrase}, built from a CTE.`,
       ]);
-      return { prompt, sql: `CREATE VIEW ${view} AS WITH totals AS (SELECT ${e.id}, SUM(${f.num}) AS total FROM ${f.table} GROUP BY ${e.id}) SELECT ${a.e}.${e.label}, t.total FROM ${e.table} ${a.e} JOIN totals t ON ${a.e}.${e.id} = t.${e.id};`, explanation: `This statement creates the view ${view} from a CTE of per-${e.one} totals joined to ${e.table}.`, tables: ['e', 'f'] };
+      return { prompt, sql: `CREATE VIEW ${view} AS WITH totals AS (SELECT ${e.id}, SUM(${f.num}) AS total FROM ${f.table} GROUP BY ${e.id}) SELECT ${a.e}.${e.label}, totals.total FROM ${e.table} ${a.e} JOIN totals ON ${a.e}.${e.id} = totals.${e.id};`, explanation: `This statement creates the view ${view} from a CTE of per-${e.one} totals joined to ${e.table}.`, tables: ['e', 'f'] };
     },
   }),
   T({
@@ -1061,8 +1064,10 @@ export const TEMPLATES: Template[] = [
       const { e, f } = c.d;
       const totals = new Map<number, number>();
       for (const r of c.f) totals.set(r.eid, (totals.get(r.eid) ?? 0) + r.num);
-      const t = niceBelow(Math.max(...totals.values()));
-      const z = pick(c.random, e.cats);
+      const top = [...totals.entries()].sort((x, y) => y[1] - x[1])[0];
+      const t = niceBelow(top[1]);
+      // A new value for the top entity, so the update visibly changes the table.
+      const z = pick(c.random, e.cats.filter((x) => x !== c.e.find((r) => r.id === top[0])!.cat));
       const prompt = pick(c.random, [
         `Set the ${e.catPhrase} to ${q(c.random, z)} for ${e.many} whose total ${f.numPhrase} exceeds ${t}.`,
         `Using a CTE of totals, change ${e.catPhrase} to ${z} for every ${e.one} with more than ${t} in total ${f.numPhrase}.`,
