@@ -71,7 +71,9 @@ export function pick<T>(random: () => number, items: readonly T[]): T {
 export const str = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 /** Column phrase for a label column: product_name -> name, plate_number -> plate number. */
 const lp = (label: string): string => (label.endsWith('_name') ? 'name' : label.replace(/_/g, ' '));
-const cap = (s: string): string => s[0].toUpperCase() + s.slice(1);
+/** 'a' or 'an' before a word ("an appointment"). */
+const art = (w: string): string => `${/^[aeiou]/i.test(w) ? 'an' : 'a'} ${w}`;
+const plural = (w: string): string => (/(s|x|ch|sh)$/.test(w) ? `${w}es` : `${w}s`);
 const fmt = (n: number, int: boolean): string => (int ? String(n) : n.toFixed(2));
 /** A round number strictly below v, so "more than T" always keeps the row with v. */
 function niceBelow(v: number): number {
@@ -130,7 +132,7 @@ export const TEMPLATES: Template[] = [
       const prompt = pick(random, [
         `${list(random)} the ${lp(e.label)} of all ${e.many} whose ${e.catPhrase} is ${v}.`,
         `Which ${e.many} have ${e.catPhrase} ${v}?`,
-        `What are the ${lp(e.label)}s of ${e.many} with a ${e.catPhrase} of ${v}?`,
+        `What are the ${plural(lp(e.label))} of ${e.many} with ${art(e.catPhrase)} of ${v}?`,
         `${list(random)} every ${e.one} in the ${v} ${e.catPhrase}.`,
       ]);
       return { prompt, sql: `SELECT ${e.label} FROM ${e.table} WHERE ${e.cat} = ${str(x)};`, explanation: `This query selects the ${lp(e.label)} of rows in ${e.table} whose ${e.cat} equals ${str(x)}.`, tables: ['e'] };
@@ -141,8 +143,8 @@ export const TEMPLATES: Template[] = [
     build({ d: { e }, random, e: rows }) {
       const t = niceBelow(pick(random, rows).num);
       const prompt = pick(random, [
-        `${list(random)} the ${lp(e.label)} and ${e.numPhrase} of ${e.many} with a ${e.numPhrase} above ${t}.`,
-        `Which ${e.many} have a ${e.numPhrase} greater than ${t}? Include the ${e.numPhrase}.`,
+        `${list(random)} the ${lp(e.label)} and ${e.numPhrase} of ${e.many} with ${art(e.numPhrase)} above ${t}.`,
+        `Which ${e.many} have ${art(e.numPhrase)} greater than ${t}? Include the ${e.numPhrase}.`,
         `Find ${e.many} whose ${e.numPhrase} exceeds ${t}, with their ${lp(e.label)} and ${e.numPhrase}.`,
       ]);
       return { prompt, sql: `SELECT ${e.label}, ${e.num} FROM ${e.table} WHERE ${e.num} > ${t};`, explanation: `This query returns the ${e.label} and ${e.num} of ${e.table} rows whose ${e.num} is greater than ${t}.`, tables: ['e'] };
@@ -169,7 +171,7 @@ export const TEMPLATES: Template[] = [
       const day = dates[Math.floor(random() * (dates.length - 1))];
       const h = humanDate(random, day);
       const prompt = pick(random, [
-        `${list(random)} all ${f.many} with a ${f.datePhrase} after ${h}.`,
+        `${list(random)} all ${f.many} with ${art(f.datePhrase)} after ${h}.`,
         `Which ${f.many} took place after ${h}?`,
         `Show every ${f.one} recorded later than ${h}.`,
       ]);
@@ -267,7 +269,7 @@ export const TEMPLATES: Template[] = [
       const nums = sortedNums(rows.map((r) => r.num));
       const t = fmt(nums[1 + Math.floor(random() * (nums.length - 1))], f.int);
       const prompt = pick(random, [
-        `Delete all ${f.many} with a ${f.numPhrase} less than ${t}.`,
+        `Delete all ${f.many} with ${art(f.numPhrase)} less than ${t}.`,
         `Remove every ${f.one} whose ${f.numPhrase} is below ${t}.`,
         `Delete the ${f.many} that have ${f.numPhrase} under ${t}.`,
       ]);
@@ -298,8 +300,8 @@ export const TEMPLATES: Template[] = [
       const n = fmt(e.int ? Math.round((e.min + e.max) / 2) : Math.round((e.min + e.max) * 50) / 100, e.int);
       const prompt = pick(random, [
         `Add a new ${e.one} with ID ${id}, ${lp(e.label)} ${q(random, label)}, ${e.catPhrase} ${q(random, cat)}, ${e.numPhrase} ${n} and ${g.one} ID ${gid}.`,
-        `Insert ${e.one} ${id} (${label}, ${cat}) with a ${e.numPhrase} of ${n}, belonging to ${g.one} ${gid}.`,
-        `Register a ${e.one} called ${label} (ID ${id}) in ${e.catPhrase} ${cat} for ${g.one} ${gid}; its ${e.numPhrase} is ${n}.`,
+        `Insert ${e.one} ${id} (${label}, ${cat}) with ${art(e.numPhrase)} of ${n}, belonging to ${g.one} ${gid}.`,
+        `Register ${art(e.one)} called ${label} (ID ${id}) in ${e.catPhrase} ${cat} for ${g.one} ${gid}; its ${e.numPhrase} is ${n}.`,
       ]);
       return { prompt, sql: `INSERT INTO ${e.table} VALUES (${id}, ${str(label)}, ${str(cat)}, ${n}, ${gid});`, explanation: `This statement inserts one new row into ${e.table} with a value for every column.`, tables: ['e'] };
     },
@@ -313,7 +315,7 @@ export const TEMPLATES: Template[] = [
       const day = addDays('2024-06-01', Math.floor(random() * 200));
       const prompt = pick(random, [
         `Record a new ${f.one} with ID ${id} for ${e.one} ${eid}: ${f.numPhrase} ${n} on ${humanDate(random, day)}.`,
-        `Insert a ${f.one} (ID ${id}) of ${n} for ${e.one} ID ${eid}, dated ${day}.`,
+        `Insert ${art(f.one)} (ID ${id}) of ${n} for ${e.one} ID ${eid}, dated ${day}.`,
         `Add ${f.one} ${id} to the ${f.table} table: ${e.one} ${eid}, ${f.numPhrase} ${n}, ${f.datePhrase} ${day}.`,
       ]);
       return { prompt, sql: `INSERT INTO ${f.table} VALUES (${id}, ${eid}, ${n}, ${str(day)});`, explanation: `This statement adds one row to ${f.table} for ${e.one} ${eid}.`, tables: ['f'] };
@@ -455,7 +457,7 @@ export const TEMPLATES: Template[] = [
     build({ d: { f }, random, f: rows }) {
       const t = niceBelow(pick(random, rows).num);
       const prompt = pick(random, [
-        `How many ${f.many} have a ${f.numPhrase} greater than ${t}?`,
+        `How many ${f.many} have ${art(f.numPhrase)} greater than ${t}?`,
         `Count the ${f.many} whose ${f.numPhrase} is above ${t}.`,
       ]);
       return { prompt, sql: `SELECT COUNT(*) FROM ${f.table} WHERE ${f.num} > ${t};`, explanation: `This query counts the ${f.table} rows with ${f.num} above ${t}.`, tables: ['f'] };
@@ -520,7 +522,7 @@ export const TEMPLATES: Template[] = [
       const y = c.g.find((r) => r.id === ent.gid)!.cat;
       const prompt = pick(c.random, [
         `${list(c.random)} the ${e.many} of ${g.many} whose ${g.catPhrase} is ${q(c.random, y)}, with the ${g.one} ${lp(g.label)}.`,
-        `Which ${e.many} belong to a ${g.one} in ${y}? Show ${e.one} and ${g.one} ${lp(g.label)}s.`,
+        `Which ${e.many} belong to ${art(g.one)} in ${y}? Show ${e.one} and ${g.one} ${plural(lp(g.label))}.`,
       ]);
       return { prompt, sql: `SELECT ${a.e}.${e.label}, ${a.g}.${g.label} FROM ${e.table} ${a.e} JOIN ${g.table} ${a.g} ON ${a.e}.${g.id} = ${a.g}.${g.id} WHERE ${a.g}.${g.cat} = ${str(y)};`, explanation: `This query joins ${e.table} with ${g.table} on ${g.id} and filters on ${g.cat} = ${str(y)}.`, tables: ['g', 'e'] };
     },
@@ -533,7 +535,7 @@ export const TEMPLATES: Template[] = [
       const prompt = pick(c.random, [
         `Which ${e.many} have no ${f.many} at all?`,
         `${list(c.random)} the ${e.many} without any ${f.one}, using a left join.`,
-        `Find ${e.many} that never had a ${f.one}.`,
+        `Find ${e.many} that never had ${art(f.one)}.`,
       ]);
       return { prompt, sql: `SELECT ${a.e}.${e.label} FROM ${e.table} ${a.e} LEFT JOIN ${f.table} ${a.f} ON ${a.e}.${e.id} = ${a.f}.${e.id} WHERE ${a.f}.${f.id} IS NULL;`, explanation: `This query left-joins ${e.table} to ${f.table} and keeps the ${e.many} with no matching ${f.one}.`, tables: ['e', 'f'] };
     },
@@ -689,7 +691,7 @@ export const TEMPLATES: Template[] = [
     name: 'above-average', complexity: 'subqueries', task: 'data retrieval',
     build({ d: { e }, random }) {
       const prompt = pick(random, [
-        `Which ${e.many} have a ${e.numPhrase} above the average of all ${e.many}?`,
+        `Which ${e.many} have ${art(e.numPhrase)} above the average of all ${e.many}?`,
         `${list(random)} ${e.many} whose ${e.numPhrase} is higher than average, with the ${e.numPhrase}.`,
       ]);
       return { prompt, sql: `SELECT ${e.label}, ${e.num} FROM ${e.table} WHERE ${e.num} > (SELECT AVG(${e.num}) FROM ${e.table});`, explanation: `This query compares each ${e.num} with the average computed by a subquery and keeps the larger ones.`, tables: ['e'] };
@@ -700,8 +702,8 @@ export const TEMPLATES: Template[] = [
     build({ d: { e, f }, random, f: rows }) {
       const t = niceBelow(pick(random, rows).num);
       const prompt = pick(random, [
-        `Which ${e.many} have at least one ${f.one} with a ${f.numPhrase} over ${t}?`,
-        `${list(random)} the ${e.many} that had a ${f.one} of more than ${t}.`,
+        `Which ${e.many} have at least one ${f.one} with ${art(f.numPhrase)} over ${t}?`,
+        `${list(random)} the ${e.many} that had ${art(f.one)} of more than ${t}.`,
       ]);
       return { prompt, sql: `SELECT ${e.label} FROM ${e.table} WHERE ${e.id} IN (SELECT ${e.id} FROM ${f.table} WHERE ${f.num} > ${t});`, explanation: `This query keeps the ${e.many} whose ${e.id} appears among ${f.table} rows with ${f.num} above ${t}.`, tables: ['e', 'f'] };
     },
@@ -711,7 +713,7 @@ export const TEMPLATES: Template[] = [
     build({ d: { e, f }, random }) {
       const prompt = pick(random, [
         `${list(random)} the ${e.many} that do not appear in ${f.table}.`,
-        `Which ${e.many} have never had a ${f.one}? Use a subquery.`,
+        `Which ${e.many} have never had ${art(f.one)}? Use a subquery.`,
       ]);
       return { prompt, sql: `SELECT ${e.label} FROM ${e.table} WHERE ${e.id} NOT IN (SELECT ${e.id} FROM ${f.table});`, explanation: `This query excludes every ${e.one} whose ${e.id} occurs in ${f.table}.`, tables: ['e', 'f'] };
     },
@@ -744,7 +746,7 @@ export const TEMPLATES: Template[] = [
       const y = c.g.find((r) => r.id === gid)!.cat;
       const prompt = pick(c.random, [
         `${list(c.random)} the ${e.many} that belong to ${g.many} in ${q(c.random, y)}.`,
-        `Which ${e.many} are at a ${g.one} whose ${g.catPhrase} is ${y}? Use a subquery.`,
+        `Which ${e.many} are at ${art(g.one)} whose ${g.catPhrase} is ${y}? Use a subquery.`,
       ]);
       return { prompt, sql: `SELECT ${e.label} FROM ${e.table} WHERE ${g.id} IN (SELECT ${g.id} FROM ${g.table} WHERE ${g.cat} = ${str(y)});`, explanation: `This query finds ${g.table} ids with ${g.cat} ${str(y)} in a subquery and returns their ${e.many}.`, tables: ['g', 'e'] };
     },
@@ -763,7 +765,7 @@ export const TEMPLATES: Template[] = [
     name: 'events-above-average', complexity: 'subqueries', task: 'analytics and reporting',
     build({ d: { f }, random }) {
       const prompt = pick(random, [
-        `Which ${f.many} had a ${f.numPhrase} above the average ${f.numPhrase}?`,
+        `Which ${f.many} had ${art(f.numPhrase)} above the average ${f.numPhrase}?`,
         `${list(random)} the ${f.many} with more than the average ${f.numPhrase}.`,
       ]);
       return { prompt, sql: `SELECT * FROM ${f.table} WHERE ${f.num} > (SELECT AVG(${f.num}) FROM ${f.table});`, explanation: `This query keeps the ${f.table} rows whose ${f.num} exceeds the average from a subquery.`, tables: ['f'] };
@@ -784,7 +786,7 @@ export const TEMPLATES: Template[] = [
         `Delete all ${f.many} of ${e.many} whose ${e.catPhrase} is ${q(c.random, x)}.`,
         `Remove the ${f.many} that belong to ${x} ${e.many}.`,
       ]);
-      return { prompt, sql: `DELETE FROM ${f.table} WHERE ${e.id} IN (SELECT ${e.id} FROM ${e.table} WHERE ${e.cat} = ${str(x)});`, explanation: `This statement deletes the ${f.table} rows whose ${e.id} belongs to a ${e.one} with ${e.cat} ${str(x)}.`, tables: ['e', 'f'] };
+      return { prompt, sql: `DELETE FROM ${f.table} WHERE ${e.id} IN (SELECT ${e.id} FROM ${e.table} WHERE ${e.cat} = ${str(x)});`, explanation: `This statement deletes the ${f.table} rows whose ${e.id} belongs to ${art(e.one)} with ${e.cat} ${str(x)}.`, tables: ['e', 'f'] };
     },
   }),
   T({
@@ -900,7 +902,7 @@ export const TEMPLATES: Template[] = [
       const x = pick(random, rows).cat;
       const t = niceBelow(pick(random, rows).num);
       const prompt = pick(random, [
-        `${list(random)} ${e.many} that are either in the ${q(random, x)} ${e.catPhrase} or have a ${e.numPhrase} above ${t}.`,
+        `${list(random)} ${e.many} that are either in the ${q(random, x)} ${e.catPhrase} or have ${art(e.numPhrase)} above ${t}.`,
         `Combine ${x} ${e.many} with ${e.many} whose ${e.numPhrase} exceeds ${t}, without duplicates.`,
       ]);
       return { prompt, sql: `SELECT ${e.label} FROM ${e.table} WHERE ${e.cat} = ${str(x)} UNION SELECT ${e.label} FROM ${e.table} WHERE ${e.num} > ${t};`, explanation: `This query unions the ${e.many} with ${e.cat} ${str(x)} and those with ${e.num} above ${t}, removing duplicates.`, tables: ['e'] };
@@ -933,7 +935,7 @@ export const TEMPLATES: Template[] = [
     build({ d: { e, g }, random }) {
       const prompt = pick(random, [
         `${list(random)} every ${g.one} ${lp(g.label)} and every ${e.one} ${lp(e.label)} in a single column.`,
-        `Combine the ${lp(g.label)}s of ${g.many} and the ${lp(e.label)}s of ${e.many} into one list.`,
+        `Combine the ${plural(lp(g.label))} of ${g.many} and the ${plural(lp(e.label))} of ${e.many} into one list.`,
       ]);
       return { prompt, sql: `SELECT ${g.label} AS name FROM ${g.table} UNION SELECT ${e.label} FROM ${e.table};`, explanation: `This query stacks the ${g.label} and ${e.label} columns with UNION.`, tables: ['g', 'e'] };
     },
@@ -956,7 +958,7 @@ export const TEMPLATES: Template[] = [
       if (x === undefined) return null;
       const t = niceBelow(r.num);
       const prompt = pick(random, [
-        `${list(random)} ${e.many} with a ${e.numPhrase} above ${t} that are not in the ${q(random, x)} ${e.catPhrase}.`,
+        `${list(random)} ${e.many} with ${art(e.numPhrase)} above ${t} that are not in the ${q(random, x)} ${e.catPhrase}.`,
         `Which ${e.many} have ${e.numPhrase} over ${t}, excluding ${x} ones? Use EXCEPT.`,
       ]);
       return { prompt, sql: `SELECT ${e.label} FROM ${e.table} WHERE ${e.num} > ${t} EXCEPT SELECT ${e.label} FROM ${e.table} WHERE ${e.cat} = ${str(x)};`, explanation: `This query takes the ${e.many} with ${e.num} above ${t} and removes those with ${e.cat} ${str(x)}.`, tables: ['e'] };
@@ -992,7 +994,7 @@ export const TEMPLATES: Template[] = [
     build(c) {
       const { e } = c.d;
       const prompt = pick(c.random, [
-        `Which ${e.many} have a ${e.numPhrase} above the average of their ${e.catPhrase}? Use a CTE.`,
+        `Which ${e.many} have ${art(e.numPhrase)} above the average of their ${e.catPhrase}? Use a CTE.`,
         `${list(c.random)} ${e.many} that beat their ${e.catPhrase}'s average ${e.numPhrase}.`,
       ]);
       return { prompt, sql: `WITH cat_avg AS (SELECT ${e.cat}, AVG(${e.num}) AS avg_${e.num} FROM ${e.table} GROUP BY ${e.cat}) SELECT t.${e.label}, t.${e.num} FROM ${e.table} t JOIN cat_avg c ON t.${e.cat} = c.${e.cat} WHERE t.${e.num} > c.avg_${e.num};`, explanation: `This query computes each ${e.cat}'s average ${e.num} in a CTE and keeps rows above it.`, tables: ['e'] };
