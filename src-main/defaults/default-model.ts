@@ -1,0 +1,144 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseGemma3Config } from '../model/config';
+import { Gemma3Model } from '../model/gemma3';
+import { writeSafetensors } from '../model/safetensors';
+import { tokenizerFiles, trainBpe } from './bpe-tokenizer';
+import { DEFAULT_DATASET_SEED, generateExamples, splitDomains, type TextToSqlRow } from './dataset-generator';
+import { pretrain } from './pretrain';
+
+/**
+ * The embedded default base model: a small Gemma 3 (the real architecture and
+ * on-disk format, a 4,096-entry BPE vocabulary) trained from scratch by the engine
+ * on generated SQL documents. The documents are schema + question-as-comment +
+ * SQL - not the chat prompt the fine-tuning uses - so the base model knows SQL and
+ * the domains of the training split, and LoRA has the real job of teaching it to
+ * answer the seed's prompt. Test and validation domains never appear in its corpus.
+ */
+export const DEFAULT_MODEL_NAME = 'sqlora-tiny-gemma3';
+
+export interface DefaultModelRecipe {
+  seed: number;
+  vocabSize: number;
+  documents: number;
+  hiddenSize: number;
+  intermediateSize: number;
+  numLayers: number;
+  numHeads: number;
+  headDim: number;
+  slidingWindow: number;
+  steps: number;
+  batchSize: number;
+  seqLen: number;
+  learningRate: number;
+}
+
+export const DEFAULT_MODEL_RECIPE: DefaultModelRecipe = {
+  seed: 7,
+  vocabSize: 4096,
+  documents: 6000,
+  hiddenSize: 128,
+  intermediateSize: 512,
+  numLayers: 4,
+  numHeads: 4,
+  headDim: 32,
+  slidingWindow: 128,
+  steps: 500,
+  batchSize: 8,
+  seqLen: 256,
+  learningRate: 3e-3,
+};
+
+/** One pretraining document: SQL as it appears in scripts, the question as a comment. */
+export function corpusDocument(row: TextToSqlRow): string {
+  return `-- ${row.domain_description}\n${row.sql_context}\n\n-- ${row.sql_prompt}\n${row.sql}\n-- ${row.sql_explanation}\n`;
+}
+
+export function corpusRows(recipe: DefaultModelRecipe): TextToSqlRow[] {
+  return generateExamples({ seed: DEFAULT_DATASET_SEED * 7 + recipe.seed, count: recipe.documents, domains: splitDomains(DEFAULT_DATASET_SEED).train });
+}
+
+export interface BuildReport {
+  parameters: number;
+  corpusTokens: number;
+  firstLoss: number;
+  finalLoss: number;
+  seconds: number;
+  tokensPerS: number;
+}
+
+export function buildDefaultModel(outDir: string, recipe: DefaultModelRecipe, log: (line: string) => void = () => {}): BuildReport {
+  const docs = corpusRows(recipe).map(corpusDocument);
+  // The seed's instruction sentence is in the tokenizer's corpus so the fine-tuning prompt tokenises compactly.
+  const bpe = trainBpe([...docs, 'Generate the SQL query for the following request based on the provided context.\n\nRequest: \n\nDatabase Context:\nSQL: Explanation:'], recipe.vocabSize);
+  const files = tokenizerFiles(bpe);
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'tokenizer.json'), JSON.stringify(files.tokenizer));
+  writeFileSync(join(outDir, 'tokenizer_config.json'), JSON.stringify(files.config, null, 2));
+  const tokenizer = new Tokenizer(files.tokenizer, files.config);
+  const stream: number[] = [];
+  for (const d of docs) stream.push(...tokenizer.encode(d).ids, 1);
+  log(`tokenizer: ${bpe.vocab.size} entries; corpus ${docs.length} documents, ${stream.length} tokens`);
+
+  const layerTypes = Array.from({ length: recipe.numLayers }, (_, i) => (i === recipe.numLayers - 1 ? 'full_attention' : 'sliding_attention'));
+  const raw = {
+    architectures: ['Gemma3ForCausalLM'],
+    model_type: 'gemma3_text',
+    vocab_size: recipe.vocabSize,
+    hidden_size: recipe.hiddenSize,
+    intermediate_size: recipe.intermediateSize,
+    num_hidden_layers: recipe.numLayers,
+    num_attention_heads: recipe.numHeads,
+    num_key_value_heads: 1,
+    head_dim: recipe.headDim,
+    query_pre_attn_scalar: recipe.headDim,
+    sliding_window: recipe.slidingWindow,
+    layer_types: layerTypes,
+    rope_parameters: { full_attention: { rope_theta: 1_000_000, rope_type: 'default' }, sliding_attention: { rope_theta: 10_000, rope_type: 'default' } },
+    rms_norm_eps: 1e-6,
+    hidden_activation: 'gelu_pytorch_tanh',
+    max_position_embeddings: 2048,
+    tie_word_embeddings: true,
+    bos_token_id: 2,
+    eos_token_id: [1, 5],
+    pad_token_id: 0,
+    attn_logit_softcapping: null,
+    final_logit_softcapping: null,
+    torch_dtype: 'float32',
+    transformers_version: '5.17.0',
+  };
+  const model = Gemma3Model.withRandomWeights(parseGemma3Config(raw), recipe.seed, true);
+  const parameters = model.variables().reduce((n, v) => n + v.size, 0);
+  log(`model: ${parameters.toLocaleString('en-US')} parameters`);
+  let firstLoss = Number.NaN;
+  const result = pretrain(model, Int32Array.from(stream), {
+    steps: recipe.steps,
+    batchSize: recipe.batchSize,
+    seqLen: recipe.seqLen,
+    learningRate: recipe.learningRate,
+    warmupRatio: 0.05,
+    weightDecay: 0.01,
+    seed: recipe.seed,
+    logEvery: Math.max(1, Math.min(50, Math.floor(recipe.steps / 10))),
+    onLog: (l) => {
+      if (Number.isNaN(firstLoss)) firstLoss = l.loss;
+      log(`step ${l.step}/${recipe.steps} loss ${l.loss.toFixed(4)} lr ${l.learningRate.toExponential(2)} ${l.tokensPerS.toFixed(0)} tokens/s`);
+    },
+  });
+  writeSafetensors(join(outDir, 'model.safetensors'), model.toHuggingFace());
+  writeFileSync(join(outDir, 'config.json'), JSON.stringify(raw, null, 2));
+  writeFileSync(join(outDir, 'generation_config.json'), JSON.stringify({ bos_token_id: 2, eos_token_id: [1, 5], pad_token_id: 0, do_sample: false }, null, 2));
+  const report: BuildReport = {
+    parameters,
+    corpusTokens: stream.length,
+    firstLoss,
+    finalLoss: result.finalLoss,
+    seconds: result.seconds,
+    tokensPerS: (recipe.steps * recipe.batchSize * recipe.seqLen) / result.seconds,
+  };
+  writeFileSync(join(outDir, 'build.json'), JSON.stringify({ recipe, report, tfjsBackend: tf.getBackend() }, null, 2));
+  model.dispose();
+  return report;
+}
