@@ -6,6 +6,7 @@ import { EngineHost, type EngineSpawner } from '../engine/host';
 import { JobManager } from '../jobs';
 import { openStore, type Store } from '../store';
 import type { ServiceContext } from './context';
+import { exportHandlers } from './export';
 import { runHandlers } from './runs';
 import { trainingHandlers } from './training';
 import { APP_NAME, APP_VERSION } from './version';
@@ -85,6 +86,7 @@ export function createBackend(options: BackendOptions): Backend {
     },
     ...runHandlers(context),
     ...trainingHandlers(context),
+    ...exportHandlers(context),
   };
 
   return {
