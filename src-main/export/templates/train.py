@@ -258,7 +258,7 @@ def main():
         bf16=use_bf16,
         gradient_checkpointing=args.gradient_checkpointing,
         gradient_checkpointing_kwargs={"use_reentrant": False} if args.gradient_checkpointing else None,
-        group_by_length=True,  # the app batches examples of similar length too
+        train_sampling_strategy="group_by_length",  # the app batches examples of similar length too
         remove_unused_columns=False,
         ddp_find_unused_parameters=False,
         report_to="none",
