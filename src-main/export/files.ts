@@ -9,16 +9,17 @@ import type { SplitCounts } from './index';
 
 /**
  * Versions pinned together: transformers 5.17.0, peft 0.21.0 and torch 2.11.0 are the
- * ones the app's engine is compared against; accelerate and deepspeed are the releases
- * of the same months that we believe match them (see the README's caveat).
+ * ones the app's engine is compared against. train.py was run end to end with
+ * transformers 5.17.0, peft 0.21.0, accelerate 1.15.0 on torch 2.13.0 (CPU);
+ * deepspeed is the release we believe matches, not run (see the README's caveat).
  */
 export const PINNED = {
   torch: '2.11.0',
   transformers: '5.17.0',
   peft: '0.21.0',
-  accelerate: '1.13.0',
+  accelerate: '1.15.0',
   deepspeed: '0.18.9',
-  safetensors: '0.7.0',
+  safetensors: '0.8.0',
 } as const;
 
 export const REQUIREMENTS = `# Pinned for the exported SQLoRA job (see README.md, "Versions").
@@ -241,8 +242,10 @@ and evaluate like a run trained in the app.
 ## Versions
 
 transformers ${PINNED.transformers}, peft ${PINNED.peft} and torch ${PINNED.torch} are pinned as the app's reference
-versions. accelerate ${PINNED.accelerate}, deepspeed ${PINNED.deepspeed} and safetensors ${PINNED.safetensors} are the releases we
-believe belong with them (same months); if pip reports a conflict, keep the first three and let pip
-choose the others. Newer releases of the same major versions are expected to work.
+versions. \`train.py\` was run end to end (train, evaluate, early-stopping bookkeeping, save, import
+back) with transformers ${PINNED.transformers}, peft ${PINNED.peft}, accelerate ${PINNED.accelerate} and safetensors ${PINNED.safetensors} on torch
+2.13.0 (CPU), not on torch ${PINNED.torch}. deepspeed ${PINNED.deepspeed} is the release we believe belongs with them but was
+not run with this script; the multi-GPU, multi-node, ZeRO-3 and FSDP configs were not run either.
+If pip reports a conflict, keep transformers/peft/torch and let pip choose the others.
 `;
 }
