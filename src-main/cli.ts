@@ -5,6 +5,7 @@ import { generateCommand } from './cli/generate';
 import { type CommandSpec, UsageError } from './cli/command';
 import { datasetCommand, edaCommand } from './cli/dataset';
 import { doctorCommand } from './cli/doctor';
+import { exportJobCommand } from './cli/export-job';
 import { importRunCommand, runsCommand } from './cli/runs';
 import { serveCommand } from './cli/serve';
 import { trainCommand } from './cli/train';
@@ -14,7 +15,7 @@ import { APP_VERSION } from './services/version';
  * `sqlora`: the workbench without a window. Every command runs the same services
  * as the app (store, jobs, engine process).
  */
-const commands: CommandSpec[] = [serveCommand, doctorCommand, datasetCommand, edaCommand, trainCommand, runsCommand, importRunCommand, adapterCommand, generateCommand, benchCommand];
+const commands: CommandSpec[] = [serveCommand, doctorCommand, datasetCommand, edaCommand, trainCommand, runsCommand, importRunCommand, exportJobCommand, adapterCommand, generateCommand, benchCommand];
 
 /** Commands later issues deliver; until then they say so instead of faking output. */
 const planned: Record<string, string> = {
@@ -25,7 +26,6 @@ const planned: Record<string, string> = {
   score: 'score predictions made elsewhere',
   generate: 'generate SQL for a question and a schema',
   runs: 'list and inspect runs',
-  'export-job': 'export a run as a transformers + PEFT + accelerate job',
   'import-run': 'import a Hugging Face Trainer output folder as a run',
   demo: "replay the seed's experiment on the built-in defaults",
   bench: 'benchmarks (engine, gpu, eval, import, train)',

@@ -401,6 +401,42 @@ const datasetRequests = {
   'datasets.delete': request('Delete a dataset with its examples, splits and EDA.', z.object({ id: z.number().int() }).strict(), z.object({ deleted: z.boolean() })),
 } as const;
 // ---------------------------------------------------------------- end of datasets section
+// ---------------------------------------------------------------- export a job (issue 11)
+
+export const ExportSplitCounts = z.object({
+  examples: z.number(),
+  dropped: z.number(),
+  truncated: z.number(),
+  tokens: z.number(),
+});
+
+export const ExportJobInput = z
+  .object({
+    /** Export this run's config; or give `config` for a run not trained yet. */
+    runId: z.number().int().optional(),
+    config: TrainConfig.optional(),
+    outDir: z.string().min(1, 'choose an output folder'),
+    /** The base model as the cluster knows it (Hub id or path there); default: the config's model folder. */
+    baseModel: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((v) => (v.runId === undefined) !== (v.config === undefined), 'give either runId or config, not both');
+
+export const ExportJobResult = z.object({
+  outDir: z.string(),
+  files: z.array(z.string()),
+  train: ExportSplitCounts,
+  validation: ExportSplitCounts,
+});
+export type ExportJobResult = z.infer<typeof ExportJobResult>;
+
+const exportRequests = {
+  'runs.exportJob': request(
+    'Write a run (or a config) as a transformers + PEFT + accelerate job folder: tokenised splits, job.json, train.py, accelerate configs, README.',
+    ExportJobInput,
+    ExportJobResult,
+  ),
+} as const;
 
 export const requests = {
   'app.info': request('Versions, data folder and store of the running backend.', empty, AppInfo),
@@ -468,6 +504,7 @@ export const requests = {
     z.object({ cancelled: z.boolean() }),
   ),
   ...datasetRequests,
+  ...exportRequests,
 } as const;
 
 export type Requests = typeof requests;

@@ -7,6 +7,7 @@ import { JobManager } from '../jobs';
 import { openStore, type Store } from '../store';
 import type { ServiceContext } from './context';
 import { datasetHandlers } from './datasets';
+import { exportHandlers } from './export';
 import { runHandlers } from './runs';
 import { trainingHandlers } from './training';
 import { APP_NAME, APP_VERSION } from './version';
@@ -95,6 +96,7 @@ export function createBackend(options: BackendOptions): Backend {
     ...runHandlers(context),
     ...trainingHandlers(context),
     ...datasetHandlers(context),
+    ...exportHandlers(context),
   };
 
   return {

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { ApiError, type MetricPoint, type RunRecord } from '../api/contract';
 import type { Handlers } from '../api/server';
-import type { RawExample, TrainResultMessage } from '../engine/protocol';
+import type { TrainResultMessage } from '../engine/protocol';
 import { addMetrics, createRun, getRun } from '../runs';
 import { nowIso } from '../store';
 import type { TrainConfig } from '../train/config';
 import type { TrainEvent } from '../train/trainer';
 import type { ServiceContext } from './context';
+import { examplesOf } from './examples';
 
 /**
  * Training runs from the main process's side: a queue (one engine, one run at a
@@ -44,19 +45,6 @@ export function trainingHandlers(ctx: ServiceContext): Pick<Handlers, Handled> {
     return run;
   };
 
-  function examplesOf(config: TrainConfig, part: 'train' | 'validation'): RawExample[] {
-    const rows = config.split
-      ? store.db
-          .prepare(
-            `SELECT e.prompt, e.context, e.sql, e.explanation FROM examples e
-             JOIN split_members m ON m.example_id = e.id JOIN splits s ON s.id = m.split_id
-             WHERE s.dataset_id = ? AND s.name = ? AND m.part = ? ORDER BY e.ord`,
-          )
-          .all(config.datasetId, config.split, part)
-      : store.db.prepare('SELECT prompt, context, sql, explanation FROM examples WHERE dataset_id = ? AND split = ? ORDER BY ord').all(config.datasetId, part);
-    return rows as RawExample[];
-  }
-
   function record(runId: number, event: TrainEvent): void {
     if (event.kind === 'checkpoint') {
       store.transaction(() => {
@@ -83,8 +71,8 @@ export function trainingHandlers(ctx: ServiceContext): Pick<Handlers, Handled> {
     const pause = new AbortController();
     setStatus(runId, { status: 'running', started: true });
     const job = jobs.start('train', `Train ${run.name}`, async (job) => {
-      const train = examplesOf(config, 'train');
-      const validation = examplesOf(config, 'validation');
+      const train = examplesOf(store, config, 'train');
+      const validation = examplesOf(store, config, 'validation');
       if (!train.length) throw new Error(`The dataset has no examples in the train part of ${config.split ? `split "${config.split}"` : 'its own splits'}.`);
       return engine.request(
         'train',

@@ -1,0 +1,21 @@
+import type { RawExample } from '../engine/protocol';
+import type { Store } from '../store';
+import type { TrainConfig } from '../train/config';
+
+/**
+ * The examples a run trains or evaluates on: a stored split's part by name, or the
+ * dataset's own file splits when the config names none. Shared by training and the
+ * job export so both see exactly the same rows in the same order.
+ */
+export function examplesOf(store: Store, config: Pick<TrainConfig, 'datasetId' | 'split'>, part: 'train' | 'validation'): RawExample[] {
+  const rows = config.split
+    ? store.db
+        .prepare(
+          `SELECT e.prompt, e.context, e.sql, e.explanation FROM examples e
+           JOIN split_members m ON m.example_id = e.id JOIN splits s ON s.id = m.split_id
+           WHERE s.dataset_id = ? AND s.name = ? AND m.part = ? ORDER BY e.ord`,
+        )
+        .all(config.datasetId, config.split, part)
+    : store.db.prepare('SELECT prompt, context, sql, explanation FROM examples WHERE dataset_id = ? AND split = ? ORDER BY ord').all(config.datasetId, part);
+  return rows as RawExample[];
+}
