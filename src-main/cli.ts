@@ -5,6 +5,7 @@ import { generateCommand } from './cli/generate';
 import { type CommandSpec, UsageError } from './cli/command';
 import { datasetCommand, edaCommand } from './cli/dataset';
 import { doctorCommand } from './cli/doctor';
+import { evalCommand, scoreCommand } from './cli/eval';
 import { exportJobCommand } from './cli/export-job';
 import { importRunCommand, runsCommand } from './cli/runs';
 import { serveCommand } from './cli/serve';
@@ -15,20 +16,12 @@ import { APP_VERSION } from './services/version';
  * `sqlora`: the workbench without a window. Every command runs the same services
  * as the app (store, jobs, engine process).
  */
-const commands: CommandSpec[] = [serveCommand, doctorCommand, datasetCommand, edaCommand, trainCommand, runsCommand, importRunCommand, exportJobCommand, adapterCommand, generateCommand, benchCommand];
+const commands: CommandSpec[] = [serveCommand, doctorCommand, datasetCommand, edaCommand, trainCommand, runsCommand, importRunCommand, exportJobCommand, adapterCommand, generateCommand, evalCommand, scoreCommand, benchCommand];
 
 /** Commands later issues deliver; until then they say so instead of faking output. */
 const planned: Record<string, string> = {
   model: 'list, add, download and remove base models',
-  adapter: 'describe and import LoRA adapters',
-  train: 'train LoRA adapters (one rank or a sweep)',
-  eval: 'evaluate a model or run on a dataset split',
-  score: 'score predictions made elsewhere',
-  generate: 'generate SQL for a question and a schema',
-  runs: 'list and inspect runs',
-  'import-run': 'import a Hugging Face Trainer output folder as a run',
   demo: "replay the seed's experiment on the built-in defaults",
-  bench: 'benchmarks (engine, gpu, eval, import, train)',
 };
 
 function help(): string {

@@ -438,7 +438,106 @@ const exportRequests = {
   ),
 } as const;
 
+// ---------------------------------------------------------------- evaluation (issue 7)
+
+export const EvalSummary = z.object({
+  n: z.number(),
+  bleu: z.number(),
+  rouge1: z.number(),
+  rouge2: z.number(),
+  rougeL: z.number(),
+  exactMatch: z.number(),
+  execution: z.object({
+    accuracy: z.number().nullable(),
+    correct: z.number(),
+    scored: z.number(),
+    excludedGold: z.record(z.string(), z.number()),
+    withoutContext: z.number(),
+  }),
+  outcomes: z.record(z.string(), z.number()),
+  issues: z.record(z.string(), z.number()),
+  /** Execution accuracy per complexity class. */
+  byComplexity: z.record(z.string(), z.object({ correct: z.number(), scored: z.number() })).optional(),
+  generation: z.object({ tokensPerS: z.number(), seconds: z.number() }).optional(),
+});
+export type EvalSummary = z.infer<typeof EvalSummary>;
+
+export const EvaluationRecord = z.object({
+  id: z.number(),
+  name: z.string(),
+  runId: z.number().nullable(),
+  datasetId: z.number().nullable(),
+  split: z.string().nullable(),
+  status: z.enum(['running', 'completed', 'failed', 'cancelled']),
+  config: z.unknown(),
+  metrics: EvalSummary.nullable(),
+  error: z.string().nullable(),
+  createdAt: isoDate,
+  finishedAt: isoDate.nullable(),
+});
+export type EvaluationRecord = z.infer<typeof EvaluationRecord>;
+
+export const PredictionRecord = z.object({
+  ord: z.number(),
+  exampleId: z.number().nullable(),
+  prompt: z.string().nullable(),
+  context: z.string().nullable(),
+  reference: z.string(),
+  rawOutput: z.string(),
+  predictedSql: z.string(),
+  complexity: z.string().nullable(),
+  outcome: z.string(),
+  issues: z.array(z.string()),
+  correct: z.boolean().nullable(),
+  goldStatus: z.string().nullable(),
+  goldReason: z.string().nullable(),
+  error: z.string().nullable(),
+  exactMatch: z.boolean(),
+  rougeL: z.number(),
+  predictedRows: z.array(z.array(z.unknown())).nullable(),
+  goldRows: z.array(z.array(z.unknown())).nullable(),
+});
+export type PredictionRecord = z.infer<typeof PredictionRecord>;
+
+export const EvalRunRequest = z
+  .object({
+    name: z.string().min(1).optional(),
+    modelPath: z.string().min(1, 'choose a base model'),
+    /** A LoRA adapter folder, or null for the base model (the baseline). */
+    adapterPath: z.string().min(1).nullable().default(null),
+    runId: z.number().int().nullable().default(null),
+    datasetId: z.number().int().positive('choose a dataset'),
+    split: z.string().min(1).nullable().default(null),
+    part: z.enum(['train', 'validation', 'test']).default('test'),
+    limit: z.number().int().positive().nullable().default(null),
+    maxNewTokens: z.number().int().positive().max(2048).default(256),
+    batchSize: z.number().int().positive().max(64).default(8),
+  })
+  .strict();
+
+const evaluationRequests = {
+  'eval.run': request('Generate SQL for a dataset part with a model (and adapter), execute and score it (a job).', EvalRunRequest, z.object({ evaluation: EvaluationRecord, jobId: z.string() })),
+  'eval.list': request('All evaluations, newest first.', empty, z.array(EvaluationRecord)),
+  'eval.get': request(
+    'One evaluation with a page of its predictions (optionally only one outcome).',
+    z.object({ id: z.number().int(), outcome: z.string().optional(), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+    z.object({ evaluation: EvaluationRecord, total: z.number(), predictions: z.array(PredictionRecord) }),
+  ),
+  'eval.delete': request('Delete an evaluation and its predictions.', z.object({ id: z.number().int() }).strict(), z.object({ deleted: z.boolean() })),
+  'eval.score': request(
+    'Score predictions made elsewhere against gold SQL (execution when a schema context is given); nothing is stored.',
+    z
+      .object({
+        rows: z.array(z.object({ gold: z.string(), output: z.string(), context: z.string().nullable() })).min(1, 'give at least one prediction'),
+        extraction: z.enum(['seed', 'none']).default('none'),
+      })
+      .strict(),
+    z.object({ summary: EvalSummary, rows: z.array(PredictionRecord) }),
+  ),
+};
+
 export const requests = {
+  ...evaluationRequests,
   'app.info': request('Versions, data folder and store of the running backend.', empty, AppInfo),
   'settings.get': request('The user settings.', empty, Settings),
   'settings.set': request('Change some settings; returns them all.', Settings.partial().strict(), Settings),

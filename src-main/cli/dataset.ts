@@ -11,7 +11,7 @@ const num = (n: number) => n.toLocaleString('en-US');
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /** Wait for a job, printing its progress to stderr; Ctrl-C cancels it. */
-async function follow(backend: Backend, job: Job): Promise<Job> {
+export async function follow(backend: Backend, job: Job): Promise<Job> {
   const off = backend.bus.subscribe((event, payload) => {
     const j = payload as Job;
     if (event === 'job.updated' && j.id === job.id && j.status === 'running' && process.stderr.isTTY) {

@@ -94,7 +94,8 @@ export async function scorePredictions(examples: ScoreExample[], outputs: string
           extracted,
           executedSql: clean.sql,
           issues: clean.issues,
-          exactMatch: exactMatch(extracted, ex.gold) || exactMatch(clean.sql, ex.gold),
+          // As the seed measured it: on the extraction, fences and all.
+          exactMatch: exactMatch(extracted, ex.gold),
           rouge: rouge(extracted, ex.gold),
           outcome,
           goldStatus: gold?.status ?? null,

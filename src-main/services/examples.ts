@@ -7,15 +7,20 @@ import type { TrainConfig } from '../train/config';
  * dataset's own file splits when the config names none. Shared by training and the
  * job export so both see exactly the same rows in the same order.
  */
-export function examplesOf(store: Store, config: Pick<TrainConfig, 'datasetId' | 'split'>, part: 'train' | 'validation'): RawExample[] {
+export function examplesOf(store: Store, config: Pick<TrainConfig, 'datasetId' | 'split'>, part: 'train' | 'validation' | 'test'): RawExample[] {
+  return storedExamplesOf(store, config, part).map(({ prompt, context, sql, explanation }) => ({ prompt, context, sql, explanation }));
+}
+
+/** The same rows with their store id and complexity class (evaluation breaks results down by it). */
+export function storedExamplesOf(store: Store, config: Pick<TrainConfig, 'datasetId' | 'split'>, part: 'train' | 'validation' | 'test'): (RawExample & { id: number; complexity: string | null })[] {
   const rows = config.split
     ? store.db
         .prepare(
-          `SELECT e.prompt, e.context, e.sql, e.explanation FROM examples e
+          `SELECT e.id, e.prompt, e.context, e.sql, e.explanation, e.complexity FROM examples e
            JOIN split_members m ON m.example_id = e.id JOIN splits s ON s.id = m.split_id
            WHERE s.dataset_id = ? AND s.name = ? AND m.part = ? ORDER BY e.ord`,
         )
         .all(config.datasetId, config.split, part)
-    : store.db.prepare('SELECT prompt, context, sql, explanation FROM examples WHERE dataset_id = ? AND split = ? ORDER BY ord').all(config.datasetId, part);
-  return rows as RawExample[];
+    : store.db.prepare('SELECT id, prompt, context, sql, explanation, complexity FROM examples WHERE dataset_id = ? AND split = ? ORDER BY ord').all(config.datasetId, part);
+  return rows as (RawExample & { id: number; complexity: string | null })[];
 }

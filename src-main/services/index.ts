@@ -8,6 +8,7 @@ import { openStore, type Store } from '../store';
 import type { ServiceContext } from './context';
 import { datasetHandlers } from './datasets';
 import { exportHandlers } from './export';
+import { evaluationHandlers } from './evaluation';
 import { runHandlers } from './runs';
 import { trainingHandlers } from './training';
 import { APP_NAME, APP_VERSION } from './version';
@@ -94,6 +95,7 @@ export function createBackend(options: BackendOptions): Backend {
       return { cancelled: jobs.cancel(id) };
     },
     ...runHandlers(context),
+    ...evaluationHandlers(context),
     ...trainingHandlers(context),
     ...datasetHandlers(context),
     ...exportHandlers(context),

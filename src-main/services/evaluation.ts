@@ -1,0 +1,187 @@
+import { ApiError, type EvalSummary, type EvaluationRecord, type PredictionRecord } from '../api/contract';
+import type { Handlers } from '../api/server';
+import { type ScoredPrediction, scorePredictions, type ScoreSummary } from '../eval';
+import { getRun } from '../runs';
+import { nowIso } from '../store';
+import type { ServiceContext } from './context';
+import { storedExamplesOf } from './examples';
+
+/**
+ * Evaluations: the model writes SQL for every example of a dataset part (engine
+ * `generate`, batched), the sandbox executes it against the example's schema, and
+ * the scores, per-example results and error categories are stored so runs can be
+ * compared and their errors studied.
+ */
+
+interface EvaluationRow {
+  id: number;
+  name: string;
+  run_id: number | null;
+  dataset_id: number | null;
+  split: string | null;
+  status: EvaluationRecord['status'];
+  config: string;
+  metrics: string | null;
+  error: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+const toEvaluation = (r: EvaluationRow): EvaluationRecord => ({
+  id: r.id,
+  name: r.name,
+  runId: r.run_id,
+  datasetId: r.dataset_id,
+  split: r.split,
+  status: r.status,
+  config: JSON.parse(r.config),
+  metrics: r.metrics ? JSON.parse(r.metrics) : null,
+  error: r.error,
+  createdAt: r.created_at,
+  finishedAt: r.finished_at,
+});
+
+export function toPredictionRecord(p: ScoredPrediction, extra: { exampleId: number | null; prompt: string | null; context: string | null; reference: string; complexity: string | null }): PredictionRecord {
+  return {
+    ord: p.index,
+    exampleId: extra.exampleId,
+    prompt: extra.prompt,
+    context: extra.context,
+    reference: extra.reference,
+    rawOutput: p.output,
+    predictedSql: p.executedSql,
+    complexity: extra.complexity,
+    outcome: p.outcome,
+    issues: p.issues,
+    correct: p.outcome === 'not_scored' ? null : p.outcome === 'correct',
+    goldStatus: p.goldStatus,
+    goldReason: p.goldReason,
+    error: p.error,
+    exactMatch: p.exactMatch,
+    rougeL: p.rouge.rougeL,
+    predictedRows: p.predictedRows,
+    goldRows: p.goldRows,
+  };
+}
+
+function withBreakdown(summary: ScoreSummary, rows: ScoredPrediction[], complexity: (string | null)[]): EvalSummary {
+  const byComplexity: Record<string, { correct: number; scored: number }> = {};
+  rows.forEach((r, i) => {
+    if (r.goldStatus !== 'ok') return;
+    const key = complexity[i] ?? 'unknown';
+    byComplexity[key] ??= { correct: 0, scored: 0 };
+    byComplexity[key].scored += 1;
+    if (r.outcome === 'correct') byComplexity[key].correct += 1;
+  });
+  return { ...summary, execution: { ...summary.execution, excludedGold: summary.execution.excludedGold as Record<string, number> }, byComplexity };
+}
+
+export function evaluationHandlers({ store, jobs, engine }: ServiceContext): Pick<Handlers, 'eval.run' | 'eval.list' | 'eval.get' | 'eval.delete' | 'eval.score'> {
+  const get = (id: number): EvaluationRecord => {
+    const row = store.db.prepare('SELECT * FROM evaluations WHERE id = ?').get(id) as EvaluationRow | undefined;
+    if (!row) throw new ApiError('not_found', `No evaluation ${id}.`);
+    return toEvaluation(row);
+  };
+  const finish = (id: number, change: { status: EvaluationRecord['status']; metrics?: EvalSummary; error?: string }) =>
+    store.db.prepare('UPDATE evaluations SET status = ?, metrics = ?, error = ?, finished_at = ? WHERE id = ?').run(change.status, change.metrics ? JSON.stringify(change.metrics) : null, change.error ?? null, nowIso(), id);
+
+  return {
+    async 'eval.run'(input) {
+      const adapterPath = input.adapterPath ?? (input.runId !== null ? getRun(store, input.runId).adapterPath : null);
+      if (input.runId !== null && !adapterPath) throw new ApiError('conflict', `Run ${input.runId} has no adapter yet.`);
+      const all = storedExamplesOf(store, { datasetId: input.datasetId, split: input.split }, input.part);
+      if (!all.length) throw new ApiError('invalid_input', `Dataset ${input.datasetId} has no examples in its ${input.part} part${input.split ? ` of split "${input.split}"` : ''}.`);
+      const examples = input.limit === null ? all : all.slice(0, input.limit);
+      const name = input.name ?? `${adapterPath ? (input.runId !== null ? getRun(store, input.runId).name : 'adapter') : 'baseline'} on ${input.part}`;
+      const config = { ...input, adapterPath, examples: examples.length };
+      const id = Number(
+        store.db
+          .prepare('INSERT INTO evaluations (name, run_id, dataset_id, split, status, config, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(name, input.runId, input.datasetId, input.split ?? input.part, 'running', JSON.stringify(config), nowIso()).lastInsertRowid,
+      );
+      const job = jobs.start('evaluate', `Evaluate ${name}`, async (job) => {
+        try {
+          const started = performance.now();
+          const generated = await engine.request(
+            'generate',
+            { modelPath: input.modelPath, adapterPath, items: examples.map((e) => ({ question: e.prompt, context: e.context })), maxNewTokens: input.maxNewTokens, temperature: 0, topP: 1, seed: 0, batchSize: input.batchSize },
+            {
+              signal: job.signal,
+              activity: `evaluating ${name}`,
+              onEvent: (e) => {
+                const { done, total } = e as { done: number; total: number };
+                job.progress((0.85 * done) / total, `generated ${done} of ${total}`);
+              },
+            },
+          );
+          const seconds = (performance.now() - started) / 1000;
+          const { rows, summary } = await scorePredictions(
+            examples.map((e) => ({ gold: e.sql, context: e.context })),
+            generated.outputs.map((o) => o.text),
+            { extraction: 'seed', signal: job.signal, onProgress: (done, total) => job.progress(0.85 + (0.15 * done) / total, `executed ${done} of ${total}`) },
+          );
+          const metrics = { ...withBreakdown(summary, rows, examples.map((e) => e.complexity)), generation: { tokensPerS: generated.tokensPerS, seconds } };
+          store.transaction(() => {
+            const insert = store.db.prepare(
+              `INSERT INTO predictions (evaluation_id, ord, example_id, prompt, context, reference, raw_output, predicted_sql, complexity, metrics, execution, tags, correct)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            );
+            rows.forEach((r, i) => {
+              const p = toPredictionRecord(r, { exampleId: examples[i].id, prompt: examples[i].prompt, context: examples[i].context, reference: examples[i].sql, complexity: examples[i].complexity });
+              insert.run(
+                id, i, p.exampleId, p.prompt, p.context, p.reference, p.rawOutput, p.predictedSql, p.complexity,
+                JSON.stringify({ exactMatch: p.exactMatch, rougeL: p.rougeL }),
+                JSON.stringify({ outcome: p.outcome, goldStatus: p.goldStatus, goldReason: p.goldReason, error: p.error, predictedRows: p.predictedRows, goldRows: p.goldRows }),
+                JSON.stringify(p.issues),
+                p.correct === null ? null : p.correct ? 1 : 0,
+              );
+            });
+            finish(id, { status: 'completed', metrics });
+          });
+          return { evaluationId: id, accuracy: metrics.execution.accuracy };
+        } catch (error) {
+          finish(id, { status: job.signal.aborted ? 'cancelled' : 'failed', error: (error as Error).message });
+          throw error;
+        }
+      });
+      return { evaluation: get(id), jobId: job.id };
+    },
+    async 'eval.list'() {
+      return (store.db.prepare('SELECT * FROM evaluations ORDER BY id DESC').all() as EvaluationRow[]).map(toEvaluation);
+    },
+    async 'eval.get'({ id, outcome, offset, limit }) {
+      const evaluation = get(id);
+      const where = outcome ? "AND json_extract(execution, '$.outcome') = ?" : '';
+      const args = outcome ? [id, outcome] : [id];
+      const total = (store.db.prepare(`SELECT COUNT(*) AS n FROM predictions WHERE evaluation_id = ? ${where}`).get(...args) as { n: number }).n;
+      const rows = store.db.prepare(`SELECT * FROM predictions WHERE evaluation_id = ? ${where} ORDER BY ord LIMIT ? OFFSET ?`).all(...args, limit, offset) as {
+        ord: number; example_id: number | null; prompt: string | null; context: string | null; reference: string; raw_output: string; predicted_sql: string; complexity: string | null; metrics: string; execution: string; tags: string; correct: number | null;
+      }[];
+      return {
+        evaluation,
+        total,
+        predictions: rows.map((r) => {
+          const m = JSON.parse(r.metrics);
+          const x = JSON.parse(r.execution);
+          return {
+            ord: r.ord, exampleId: r.example_id, prompt: r.prompt, context: r.context, reference: r.reference, rawOutput: r.raw_output, predictedSql: r.predicted_sql, complexity: r.complexity,
+            outcome: x.outcome, issues: JSON.parse(r.tags), correct: r.correct === null ? null : r.correct === 1, goldStatus: x.goldStatus, goldReason: x.goldReason, error: x.error,
+            exactMatch: m.exactMatch, rougeL: m.rougeL, predictedRows: x.predictedRows, goldRows: x.goldRows,
+          };
+        }),
+      };
+    },
+    async 'eval.delete'({ id }) {
+      get(id);
+      store.db.prepare('DELETE FROM evaluations WHERE id = ?').run(id);
+      return { deleted: true };
+    },
+    async 'eval.score'({ rows, extraction }) {
+      const { rows: scored, summary } = await scorePredictions(rows.map((r) => ({ gold: r.gold, context: r.context })), rows.map((r) => r.output), { extraction });
+      return {
+        summary: withBreakdown(summary, scored, rows.map(() => null)),
+        rows: scored.map((p, i) => toPredictionRecord(p, { exampleId: null, prompt: null, context: rows[i].context, reference: rows[i].gold, complexity: null })),
+      };
+    },
+  };
+}
