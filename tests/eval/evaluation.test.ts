@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src-main/api/server';
-import type { Method } from '../../src-main/api/contract';
+import type { Input, Method, Output } from '../../src-main/api/contract';
 import { writeTinyGemma3 } from '../../src-main/model/tiny-model';
 import { tempBackend } from '../helpers/backend';
 import { fixture, haveFixtures } from '../helpers/fixtures';
@@ -14,10 +14,10 @@ import { fixture, haveFixtures } from '../helpers/fixtures';
  * results stored and read back page by page.
  */
 const backend = tempBackend();
-const call = async <M extends Method>(method: M, input: unknown) => {
+const call = async <M extends Method>(method: M, input: Input<M>): Promise<Output<M>> => {
   const r = await dispatch(backend.handlers, method, input);
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value;
+  return r.value as Output<M>;
 };
 const modelDir = join(backend.dataDir, 'tiny-model');
 let datasetId: number;
