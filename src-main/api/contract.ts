@@ -536,8 +536,60 @@ const evaluationRequests = {
   ),
 };
 
+// ---------------------------------------------------------------- workbench helpers (defaults, inspection, playground)
+
+const workbenchRequests = {
+  'app.defaults': request(
+    'The embedded default model and dataset; imports the dataset on first use (a job).',
+    empty,
+    z.object({ modelPath: z.string().nullable(), datasetId: z.number().nullable(), datasetName: z.string(), importJobId: z.string().nullable() }),
+  ),
+  'models.inspect': request(
+    'Check a Hugging Face model folder with the engine loader and summarise it.',
+    z.object({ path: z.string().min(1) }).strict(),
+    z.object({
+      path: z.string(),
+      layers: z.number(),
+      hiddenSize: z.number(),
+      vocabSize: z.number(),
+      heads: z.string(),
+      parameters: z.number(),
+      float32Bytes: z.number(),
+      /** Tokenizer files the folder lacks (training and generation need them). */
+      missing: z.array(z.string()),
+      trainingBytes: z.number(),
+      fitsWasm: z.boolean(),
+    }),
+  ),
+  'adapters.inspect': request(
+    'Describe a PEFT LoRA adapter folder, checked against a base model folder or known model id when given.',
+    z.object({ path: z.string().min(1), base: z.string().min(1).optional() }).strict(),
+    z.object({
+      dir: z.string(),
+      r: z.number(),
+      alpha: z.number(),
+      dropout: z.number(),
+      scale: z.number(),
+      useRslora: z.boolean(),
+      targets: z.array(z.string()),
+      layers: z.array(z.number()),
+      parameterCount: z.number(),
+      tensorCount: z.number(),
+      baseModel: z.string().nullable(),
+      peftVersion: z.string().nullable(),
+      validatedAgainst: z.string().nullable(),
+    }),
+  ),
+  'sandbox.run': request(
+    'Run one SQL statement in the sandbox against a schema context (CREATE/INSERT).',
+    z.object({ context: z.string(), sql: z.string() }).strict(),
+    z.object({ ok: z.boolean(), columns: z.array(z.string()), rows: z.array(z.array(z.unknown())), rowCount: z.number(), error: z.string().nullable(), timedOut: z.boolean(), ms: z.number() }),
+  ),
+};
+
 export const requests = {
   ...evaluationRequests,
+  ...workbenchRequests,
   'app.info': request('Versions, data folder and store of the running backend.', empty, AppInfo),
   'settings.get': request('The user settings.', empty, Settings),
   'settings.set': request('Change some settings; returns them all.', Settings.partial().strict(), Settings),

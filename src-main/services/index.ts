@@ -10,6 +10,7 @@ import { datasetHandlers } from './datasets';
 import { exportHandlers } from './export';
 import { evaluationHandlers } from './evaluation';
 import { runHandlers } from './runs';
+import { workbenchHandlers } from './workbench';
 import { trainingHandlers } from './training';
 import { APP_NAME, APP_VERSION } from './version';
 
@@ -96,6 +97,7 @@ export function createBackend(options: BackendOptions): Backend {
     },
     ...runHandlers(context),
     ...evaluationHandlers(context),
+    ...workbenchHandlers(context),
     ...trainingHandlers(context),
     ...datasetHandlers(context),
     ...exportHandlers(context),
