@@ -163,21 +163,22 @@ export function describeView(name: string, v: EdaView): string {
 export const edaCommand: CommandSpec = {
   name: 'eda',
   summary: "Compute the seed's twelve EDA views of a dataset (cached in the store)",
-  usage: 'sqlora eda ID|NAME [--json] [--out DIR] [--recompute] [--no-tokens] [--data-dir DIR]',
-  options: { json: { type: 'boolean' }, out: { type: 'string' }, recompute: { type: 'boolean' }, 'no-tokens': { type: 'boolean' }, 'data-dir': { type: 'string' } },
+  usage: 'sqlora eda ID|NAME [--split all|train|validation|test] [--json] [--out DIR] [--recompute] [--no-tokens] [--data-dir DIR]',
+  options: { split: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, recompute: { type: 'boolean' }, 'no-tokens': { type: 'boolean' }, 'data-dir': { type: 'string' } },
   async run({ values, positionals }) {
     if (positionals.length !== 1) throw new UsageError('give one dataset id or name');
     return withBackend(values['data-dir'] as string | undefined, async (backend) => {
       const id = resolveDataset(backend.store, positionals[0]);
       const tokens = !values['no-tokens'];
-      let answer = await callHandler(backend, 'datasets.eda', { id, recompute: Boolean(values.recompute), tokens });
+      const split = (values.split as string | undefined) ?? 'all';
+      let answer = await callHandler(backend, 'datasets.eda', { id, split, recompute: Boolean(values.recompute), tokens });
       if (answer.job) {
         const done = await follow(backend, answer.job);
         if (done.status !== 'completed') {
           console.error(done.status === 'cancelled' ? 'EDA cancelled.' : `EDA failed: ${done.error}`);
           return 1;
         }
-        answer = await callHandler(backend, 'datasets.eda', { id, tokens });
+        answer = await callHandler(backend, 'datasets.eda', { id, split, tokens });
       }
       if (values.out) {
         const dir = resolve(values.out as string);
