@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ColumnMapping, DatasetDetail, EdaView, Job } from '../api/contract';
-import { describeIssue, resolveDataset } from '../data';
+import { describeIssue, resolveDataset, viewToCsv } from '../data';
 import type { Backend } from '../services';
 import { withBackend } from './backend';
 import { callHandler } from './call';
@@ -183,8 +183,11 @@ export const edaCommand: CommandSpec = {
       if (values.out) {
         const dir = resolve(values.out as string);
         mkdirSync(dir, { recursive: true });
-        for (const [name, view] of Object.entries(answer.views)) writeFileSync(join(dir, `${name}.json`), JSON.stringify(view, null, 2));
-        console.error(`Wrote ${Object.keys(answer.views).length} views to ${dir}`);
+        for (const [name, view] of Object.entries(answer.views)) {
+          writeFileSync(join(dir, `${name}.json`), JSON.stringify(view, null, 2));
+          writeFileSync(join(dir, `${name}.csv`), viewToCsv(view));
+        }
+        console.error(`Wrote ${Object.keys(answer.views).length} views to ${dir} (JSON and CSV each)`);
       }
       if (values.json) console.log(JSON.stringify(answer.views, null, 2));
       else for (const [name, view] of Object.entries(answer.views)) console.log(`${describeView(name, view)}\n`);
