@@ -141,7 +141,7 @@ export function describeView(name: string, v: EdaView): string {
     s ? `min ${num(s.min)}, median ${num(s.median)}, mean ${s.mean.toFixed(1)}, p95 ${num(Math.round(s.p95))}, max ${num(s.max)}` : 'no values';
   switch (v.kind) {
     case 'counts':
-      return `${name} (${num(v.distinct)} distinct${v.missing ? `, ${num(v.missing)} missing` : ''}):\n` + v.items.map((i) => `  ${num(i.count).padStart(9)}  ${i.label}`).join('\n') + (v.other ? `\n  ${num(v.other).padStart(9)}  (other)` : '');
+      return `${name} (${num(v.distinct)} distinct${v.missing ? `, ${num(v.missing)} missing` : ''}):\n` + (v.items.length ? v.items.map((i) => `  ${num(i.count).padStart(9)}  ${i.label}`).join('\n') : '  (no values)') + (v.other ? `\n  ${num(v.other).padStart(9)}  (other)` : '');
     case 'heatmap':
       return `${name}:\n  ${''.padEnd(28)}${v.columns.map((c) => c.slice(0, 14).padStart(15)).join('')}\n` + v.rows.map((r, i) => `  ${r.slice(0, 28).padEnd(28)}${v.matrix[i].map((n) => num(n).padStart(15)).join('')}`).join('\n');
     case 'distributions':

@@ -157,7 +157,13 @@ export async function importDataset(store: Store, input: ImportRequest, options:
 
     for (let f = 0; f < spec.files.length; f++) {
       const file = spec.files[f];
-      const format = file.format ?? detectFormat(file.path);
+      let format: DataFormat;
+      try {
+        format = file.format ?? detectFormat(file.path);
+      } catch (e) {
+        if (e instanceof DataFileError) throw new DataImportError(describeIssue(issueFromFileError(e)), [issueFromFileError(e)]);
+        throw e;
+      }
       const split = file.split ?? splitFromFileName(file.path);
       const info: ImportedFile = { path: file.path, format, split, rows: 0, rejected: 0 };
       files.push(info);

@@ -192,6 +192,8 @@ describe('bad input', () => {
       expect(err.message, name).toMatch(pattern);
     }
     expect(count('datasets')).toBe(0);
+    const missing = await importError(importDataset(store, { files: [{ path: join(dir, 'nowhere.data') }] }));
+    expect(missing.message).toBe('nowhere.data: cannot read the file (ENOENT)');
   });
 
   it('a cancelled import leaves nothing behind', async () => {
