@@ -394,8 +394,17 @@ const datasetRequests = {
     SplitRecord,
   ),
   'datasets.eda': request(
-    'The EDA views stored for a dataset; starts a job computing the missing ones (or all with recompute).',
-    z.object({ id: z.number().int(), recompute: z.boolean().default(false), tokens: z.boolean().default(true) }).strict(),
+    'The EDA views stored for a dataset (whole, or one file split); starts a job computing the missing ones (or all with recompute).',
+    z
+      .object({
+        id: z.number().int(),
+        /** 'all' = the whole dataset, else a file split (train/validation/test). */
+        split: z.string().min(1).default('all'),
+        recompute: z.boolean().default(false),
+        /** Include the token views (loads the Gemma 3 tokenizer). */
+        tokens: z.boolean().default(true),
+      })
+      .strict(),
     z.object({ views: z.record(z.string(), EdaView), computedAt: z.string().nullable(), job: Job.nullable() }),
   ),
   'datasets.delete': request('Delete a dataset with its examples, splits and EDA.', z.object({ id: z.number().int() }).strict(), z.object({ deleted: z.boolean() })),

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ColumnMapping, DatasetDetail, EdaView, Job } from '../api/contract';
-import { describeIssue, resolveDataset } from '../data';
+import { describeIssue, resolveDataset, viewToCsv } from '../data';
 import type { Backend } from '../services';
 import { withBackend } from './backend';
 import { callHandler } from './call';
@@ -141,7 +141,7 @@ export function describeView(name: string, v: EdaView): string {
     s ? `min ${num(s.min)}, median ${num(s.median)}, mean ${s.mean.toFixed(1)}, p95 ${num(Math.round(s.p95))}, max ${num(s.max)}` : 'no values';
   switch (v.kind) {
     case 'counts':
-      return `${name} (${num(v.distinct)} distinct${v.missing ? `, ${num(v.missing)} missing` : ''}):\n` + v.items.map((i) => `  ${num(i.count).padStart(9)}  ${i.label}`).join('\n') + (v.other ? `\n  ${num(v.other).padStart(9)}  (other)` : '');
+      return `${name} (${num(v.distinct)} distinct${v.missing ? `, ${num(v.missing)} missing` : ''}):\n` + (v.items.length ? v.items.map((i) => `  ${num(i.count).padStart(9)}  ${i.label}`).join('\n') : '  (no values)') + (v.other ? `\n  ${num(v.other).padStart(9)}  (other)` : '');
     case 'heatmap':
       return `${name}:\n  ${''.padEnd(28)}${v.columns.map((c) => c.slice(0, 14).padStart(15)).join('')}\n` + v.rows.map((r, i) => `  ${r.slice(0, 28).padEnd(28)}${v.matrix[i].map((n) => num(n).padStart(15)).join('')}`).join('\n');
     case 'distributions':
@@ -163,27 +163,31 @@ export function describeView(name: string, v: EdaView): string {
 export const edaCommand: CommandSpec = {
   name: 'eda',
   summary: "Compute the seed's twelve EDA views of a dataset (cached in the store)",
-  usage: 'sqlora eda ID|NAME [--json] [--out DIR] [--recompute] [--no-tokens] [--data-dir DIR]',
-  options: { json: { type: 'boolean' }, out: { type: 'string' }, recompute: { type: 'boolean' }, 'no-tokens': { type: 'boolean' }, 'data-dir': { type: 'string' } },
+  usage: 'sqlora eda ID|NAME [--split all|train|validation|test] [--json] [--out DIR] [--recompute] [--no-tokens] [--data-dir DIR]',
+  options: { split: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, recompute: { type: 'boolean' }, 'no-tokens': { type: 'boolean' }, 'data-dir': { type: 'string' } },
   async run({ values, positionals }) {
     if (positionals.length !== 1) throw new UsageError('give one dataset id or name');
     return withBackend(values['data-dir'] as string | undefined, async (backend) => {
       const id = resolveDataset(backend.store, positionals[0]);
       const tokens = !values['no-tokens'];
-      let answer = await callHandler(backend, 'datasets.eda', { id, recompute: Boolean(values.recompute), tokens });
+      const split = (values.split as string | undefined) ?? 'all';
+      let answer = await callHandler(backend, 'datasets.eda', { id, split, recompute: Boolean(values.recompute), tokens });
       if (answer.job) {
         const done = await follow(backend, answer.job);
         if (done.status !== 'completed') {
           console.error(done.status === 'cancelled' ? 'EDA cancelled.' : `EDA failed: ${done.error}`);
           return 1;
         }
-        answer = await callHandler(backend, 'datasets.eda', { id, tokens });
+        answer = await callHandler(backend, 'datasets.eda', { id, split, tokens });
       }
       if (values.out) {
         const dir = resolve(values.out as string);
         mkdirSync(dir, { recursive: true });
-        for (const [name, view] of Object.entries(answer.views)) writeFileSync(join(dir, `${name}.json`), JSON.stringify(view, null, 2));
-        console.error(`Wrote ${Object.keys(answer.views).length} views to ${dir}`);
+        for (const [name, view] of Object.entries(answer.views)) {
+          writeFileSync(join(dir, `${name}.json`), JSON.stringify(view, null, 2));
+          writeFileSync(join(dir, `${name}.csv`), viewToCsv(view));
+        }
+        console.error(`Wrote ${Object.keys(answer.views).length} views to ${dir} (JSON and CSV each)`);
       }
       if (values.json) console.log(JSON.stringify(answer.views, null, 2));
       else for (const [name, view] of Object.entries(answer.views)) console.log(`${describeView(name, view)}\n`);

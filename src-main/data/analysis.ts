@@ -1,4 +1,4 @@
-import { type EdaView, EdaView as EdaViewSchema, type EdaViewName } from '../api/contract';
+import { EDA_VIEWS, type EdaView, EdaView as EdaViewSchema, type EdaViewName } from '../api/contract';
 import { nowIso, type Store } from '../store';
 import { type CountTokens, computeEda, type EdaRow, type EdaViews } from './eda';
 
@@ -46,6 +46,8 @@ export function loadViews(store: Store, datasetId: number, split = 'all'): { vie
   }[];
   const views: Partial<Record<EdaViewName, EdaView>> = {};
   let computedAt: string | null = null;
+  // The seed's order, whatever order the store returns them in.
+  rows.sort((a, b) => EDA_VIEWS.indexOf(a.view) - EDA_VIEWS.indexOf(b.view));
   for (const r of rows) {
     const parsed = EdaViewSchema.safeParse(JSON.parse(r.data));
     if (!parsed.success) continue; // an older shape: recomputed on the next request

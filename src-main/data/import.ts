@@ -157,7 +157,13 @@ export async function importDataset(store: Store, input: ImportRequest, options:
 
     for (let f = 0; f < spec.files.length; f++) {
       const file = spec.files[f];
-      const format = file.format ?? detectFormat(file.path);
+      let format: DataFormat;
+      try {
+        format = file.format ?? detectFormat(file.path);
+      } catch (e) {
+        if (e instanceof DataFileError) throw new DataImportError(describeIssue(issueFromFileError(e)), [issueFromFileError(e)]);
+        throw e;
+      }
       const split = file.split ?? splitFromFileName(file.path);
       const info: ImportedFile = { path: file.path, format, split, rows: 0, rejected: 0 };
       files.push(info);
@@ -281,6 +287,9 @@ export async function importDataset(store: Store, input: ImportRequest, options:
     if (options.signal?.aborted) throw options.signal.reason ?? new Error('Cancelled');
 
     const datasetId = store.transaction(() => {
+      // Checked again here: another import may have taken the name while this one was reading.
+      if (spec.name && db.prepare('SELECT 1 FROM datasets WHERE name = ?').get(spec.name)) throw new ApiError('conflict', `A dataset named "${spec.name}" already exists.`);
+      if (!spec.name) name = uniqueName(store, name.replace(/ \(\d+\)$/, ''));
       const id = Number(
         db
           .prepare('INSERT INTO datasets (name, preset, mapping, source_files, row_count, report, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')

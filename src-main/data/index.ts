@@ -14,3 +14,4 @@ export { datasetRows, loadViews, runDatasetEda, saveViews } from './analysis';
 export { ValidityChecker, classifyError } from './validity';
 export { contextTables, sqlKeywords, SQL_KEYWORDS } from './sql-text';
 export { GEMMA_TOKENIZER_NAME, loadTokenCounter } from './tokenizer';
+export { viewToCsv } from './export';

@@ -61,6 +61,7 @@ export function detectFormat(path: string): DataFormat {
   if (ext === '.tsv' || ext === '.tab') return 'tsv';
   if (ext === '.csv') return 'csv';
   // Unknown extension: look at the first bytes.
+  checkFile(path);
   const head = readHead(path, 4096);
   if (head.subarray(0, 4).toString('latin1') === 'PAR1') return 'parquet';
   const text = head.toString('utf8').trimStart();

@@ -1,3 +1,4 @@
+import { ApiError } from '../api/contract';
 import type { Handlers } from '../api/server';
 import {
   GEMMA_TOKENIZER_NAME,
@@ -17,8 +18,8 @@ type DatasetMethods = 'datasets.import' | 'datasets.list' | 'datasets.get' | 'da
 
 /** Dataset requests: import and EDA run as jobs (progress, cancel); the rest answer at once. */
 export function datasetHandlers({ store, jobs, dataDir }: ServiceContext): Pick<Handlers, DatasetMethods> {
-  // One EDA job per dataset at a time: a second request joins the running one.
-  const edaJobs = new Map<number, string>();
+  // One EDA job per dataset and split at a time: a second request joins the running one.
+  const edaJobs = new Map<string, string>();
 
   return {
     async 'datasets.import'(input) {
@@ -40,28 +41,33 @@ export function datasetHandlers({ store, jobs, dataDir }: ServiceContext): Pick<
     async 'datasets.split'({ id, name, spec }) {
       return createSplit(store, id, { name, spec });
     },
-    async 'datasets.eda'({ id, recompute, tokens }) {
-      getDataset(store, id); // not_found for an unknown id
-      const running = edaJobs.get(id);
-      const cached = loadViews(store, id);
+    async 'datasets.eda'({ id, split, recompute, tokens }) {
+      const dataset = getDataset(store, id); // not_found for an unknown id
+      if (split !== 'all' && !(split in dataset.splits)) {
+        throw new ApiError('not_found', `Dataset ${id} has no split "${split}" (it has: ${Object.keys(dataset.splits).join(', ')}).`);
+      }
+      const key = `${id}:${split}`;
+      const running = edaJobs.get(key);
+      const cached = loadViews(store, id, split);
       if (running) return { ...cached, job: jobs.get(running) };
       const missing = cached.views.domain === undefined || cached.views.sqlValidity === undefined || (tokens && cached.views.tokens === undefined);
       if (!recompute && !missing) return { ...cached, job: null };
-      const job = jobs.start('eda', `EDA of dataset ${id}`, async (ctx) => {
+      const job = jobs.start('eda', `EDA of ${dataset.name}${split === 'all' ? '' : ` (${split})`}`, async (ctx) => {
         try {
           const countTokens = tokens ? await loadTokenCounter() : undefined;
           const views = await runDatasetEda(store, id, {
+            split,
             countTokens,
             tokenizerName: GEMMA_TOKENIZER_NAME,
             signal: ctx.signal,
             progress: ctx.progress,
           });
-          return { datasetId: id, views: Object.keys(views) };
+          return { datasetId: id, split, views: Object.keys(views) };
         } finally {
-          edaJobs.delete(id);
+          edaJobs.delete(key);
         }
       });
-      edaJobs.set(id, job.id);
+      edaJobs.set(key, job.id);
       return { ...cached, job };
     },
     async 'datasets.delete'({ id }) {

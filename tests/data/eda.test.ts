@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EdaView } from '../../src-main/api/contract';
-import { computeEda, contextTables, type EdaRow, importDataset, loadViews, quantile, runDatasetEda, sqlKeywords } from '../../src-main/data';
+import { EDA_VIEWS, EdaView } from '../../src-main/api/contract';
+import { computeEda, contextTables, type EdaRow, importDataset, loadViews, quantile, runDatasetEda, sqlKeywords, viewToCsv } from '../../src-main/data';
 import { TEMPLATE_TEXT } from '../../src-main/data/eda';
 import { openStore } from '../../src-main/store';
 import { writeJsonl } from './files';
@@ -101,6 +101,11 @@ describe('EDA numbers on a small known dataset', () => {
         { label: '(none)', points: [[1, 1, 1]] },
       ],
     });
+
+    // the same numbers as CSV, for export
+    expect(viewToCsv(views.domain!)).toBe('label,count\na,2\nb,2\n(missing),1\n');
+    expect(viewToCsv(views.domainComplexity!)).toBe(',basic,join,(none)\na,1,1,0\nb,2,0,0\n');
+    expect(viewToCsv(views.sqlValidity!).split('\n')[2]).toBe('no such table,1,4');
   });
 
   it('leaves the token view out without a counter, and the validity view out when asked', async () => {
@@ -132,7 +137,7 @@ describe('EDA numbers on a small known dataset', () => {
       await runDatasetEda(store, datasetId, { countTokens: whitespace, progress: (f) => progress.push(f) });
       const { views, computedAt } = loadViews(store, datasetId);
       expect(computedAt).not.toBeNull();
-      expect(Object.keys(views)).toHaveLength(12);
+      expect(Object.keys(views)).toEqual([...EDA_VIEWS]); // in the seed's order
       expect(views.domain).toMatchObject({ total: 5, missing: 1 });
       expect(views.sqlValidity).toMatchObject({ valid: 3, checked: 5 });
       expect(progress.at(-1)).toBe(1);

@@ -102,6 +102,29 @@ describe('import round trips', () => {
   });
 });
 
+describe('more formats', () => {
+  it('reads TSV with a UTF-8 byte order mark, and sql-create-context columns', async () => {
+    const path = join(dir, 'pairs.tsv');
+    writeFileSync(path, '\ufeffquestion\tcontext\tanswer\nHow many heads?\tCREATE TABLE head (age INTEGER)\tSELECT COUNT(*) FROM head\n');
+    const r = await importDataset(store, { files: [{ path }] });
+    expect(r.preset).toBe('sql-create-context');
+    expect(r.files[0].format).toBe('tsv');
+    expect(previewExamples(store, r.datasetId).rows[0]).toMatchObject({ prompt: 'How many heads?', context: 'CREATE TABLE head (age INTEGER)', sql: 'SELECT COUNT(*) FROM head' });
+  });
+
+  it('locates a malformed element of a JSON array by element and line', async () => {
+    const path = join(dir, 'arr.json');
+    writeFileSync(path, `[\n${JSON.stringify(gretelRow(1))},\n{"sql_prompt": "x", "sql": 5 6},\n${JSON.stringify(gretelRow(3))}\n]`);
+    const err = await importError(importDataset(store, { files: [{ path }] }));
+    expect(err.issues).toHaveLength(1);
+    expect(err.issues[0]).toMatchObject({ row: 2, line: 3, column: null });
+    expect(err.issues[0].message).toMatch(/^is not valid JSON/);
+    const cut = join(dir, 'cut.json');
+    writeFileSync(cut, `[${JSON.stringify(gretelRow(1))}, {"sql_prompt": "x"`);
+    expect((await importError(importDataset(store, { files: [{ path: cut }] }))).message).toMatch(/cut\.json row 2 \(line 1\): the JSON array is never closed/);
+  });
+});
+
 describe('bad input', () => {
   it('names file, row, line and column of an empty value, and leaves the store unchanged', async () => {
     const rows = [gretelRow(1), gretelRow(2), gretelRow(3, { sql: '  ' }), gretelRow(4)];
@@ -169,6 +192,8 @@ describe('bad input', () => {
       expect(err.message, name).toMatch(pattern);
     }
     expect(count('datasets')).toBe(0);
+    const missing = await importError(importDataset(store, { files: [{ path: join(dir, 'nowhere.data') }] }));
+    expect(missing.message).toBe('nowhere.data: cannot read the file (ENOENT)');
   });
 
   it('a cancelled import leaves nothing behind', async () => {

@@ -57,6 +57,19 @@ describe('datasets.* over the API', () => {
     expect(backend.store.db.prepare('SELECT COUNT(*) AS n FROM eda_results').get()).toEqual({ n: 0 });
   });
 
+  it('computes the EDA of one file split', async () => {
+    writeJsonl(join(backend.dataDir, 's_train.jsonl'), [gretelRow(1), gretelRow(2), gretelRow(3)]);
+    writeJsonl(join(backend.dataDir, 's_test.jsonl'), [gretelRow(4)]);
+    const job = await call('datasets.import', { files: [{ path: join(backend.dataDir, 's_train.jsonl') }, { path: join(backend.dataDir, 's_test.jsonl') }] });
+    const id = ((await backend.jobs.wait(job.id)).result as { datasetId: number }).datasetId;
+    const started = await call('datasets.eda', { id, split: 'test', tokens: false });
+    await backend.jobs.wait(started.job.id);
+    const { views } = await call('datasets.eda', { id, split: 'test', tokens: false });
+    expect(views.domain).toMatchObject({ total: 1, items: [{ label: 'healthcare', count: 1 }] });
+    await expect(call('datasets.eda', { id, split: 'dev' })).rejects.toThrow('not_found: Dataset');
+    await call('datasets.delete', { id });
+  });
+
   it('a failed import job says what and where; the input is validated by the contract', async () => {
     const path = join(backend.dataDir, 'broken.jsonl');
     writeJsonl(path, [gretelRow(1), { ...gretelRow(2), sql: '' }]);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importDataset, previewExamples, runDatasetEda, spiderSchemaSql } from '../../src-main/data';
 import { openStore, type Store } from '../../src-main/store';
-import { fixture, haveFixtures } from '../helpers/fixtures';
+import { fixture, fixturesDir, haveFixtures } from '../helpers/fixtures';
 
 let store: Store;
 let dir: string;
@@ -62,4 +62,4 @@ describe.skipIf(!haveFixtures)('Spider dev set (reference fixture)', () => {
   });
 });
 
-if (!haveFixtures) console.warn('[spider] /work/shared/fixtures absent: the Spider dev-set import test is skipped.');
+if (!haveFixtures) console.warn(`[spider] ${fixturesDir} absent: the Spider dev-set import test is skipped.`);
