@@ -4,6 +4,7 @@ import { benchCommand } from './cli/bench';
 import { generateCommand } from './cli/generate';
 import { type CommandSpec, UsageError } from './cli/command';
 import { datasetCommand, edaCommand } from './cli/dataset';
+import { demoCommand } from './cli/demo';
 import { doctorCommand } from './cli/doctor';
 import { evalCommand, scoreCommand } from './cli/eval';
 import { exportJobCommand } from './cli/export-job';
@@ -16,12 +17,11 @@ import { APP_VERSION } from './services/version';
  * `sqlora`: the workbench without a window. Every command runs the same services
  * as the app (store, jobs, engine process).
  */
-const commands: CommandSpec[] = [serveCommand, doctorCommand, datasetCommand, edaCommand, trainCommand, runsCommand, importRunCommand, exportJobCommand, adapterCommand, generateCommand, evalCommand, scoreCommand, benchCommand];
+const commands: CommandSpec[] = [serveCommand, doctorCommand, datasetCommand, edaCommand, trainCommand, runsCommand, importRunCommand, exportJobCommand, adapterCommand, generateCommand, evalCommand, scoreCommand, demoCommand, benchCommand];
 
 /** Commands later issues deliver; until then they say so instead of faking output. */
 const planned: Record<string, string> = {
   model: 'list, add, download and remove base models',
-  demo: "replay the seed's experiment on the built-in defaults",
 };
 
 function help(): string {

@@ -13,7 +13,7 @@ import { fixture, haveFixtures } from '../helpers/fixtures';
  * keyboard, the first start importing the default dataset, imported runs with their
  * curves, axe on every screen in light and dark, screenshots for the docs.
  */
-const chromiumPath = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
+const chromiumPath = process.env.CHROME_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
 const rendererDir = resolve(import.meta.dirname, '../../out/renderer');
 const shots = resolve(import.meta.dirname, '../../docs/screenshots');
 const skip = !chromiumPath || !existsSync(join(rendererDir, 'index.html'));

@@ -32,10 +32,10 @@ describe('sqlora CLI', () => {
   });
 
   it('says a command is not available yet and exits 2 rather than faking output', async () => {
-    const { code, stdout, stderr } = await sqlora(['demo']);
+    const { code, stdout, stderr } = await sqlora(['model']);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toContain('sqlora demo: not available yet');
+    expect(stderr).toContain('sqlora model: not available yet');
   });
 
   it('rejects unknown commands and bad options with usage, exit 2', async () => {
