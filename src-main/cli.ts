@@ -8,6 +8,7 @@ import { demoCommand } from './cli/demo';
 import { doctorCommand } from './cli/doctor';
 import { evalCommand, scoreCommand } from './cli/eval';
 import { exportJobCommand } from './cli/export-job';
+import { modelCommand } from './cli/model';
 import { importRunCommand, runsCommand } from './cli/runs';
 import { serveCommand } from './cli/serve';
 import { trainCommand } from './cli/train';
@@ -17,15 +18,10 @@ import { APP_VERSION } from './services/version';
  * `sqlora`: the workbench without a window. Every command runs the same services
  * as the app (store, jobs, engine process).
  */
-const commands: CommandSpec[] = [serveCommand, doctorCommand, datasetCommand, edaCommand, trainCommand, runsCommand, importRunCommand, exportJobCommand, adapterCommand, generateCommand, evalCommand, scoreCommand, demoCommand, benchCommand];
-
-/** Commands later issues deliver; until then they say so instead of faking output. */
-const planned: Record<string, string> = {
-  model: 'list, add, download and remove base models',
-};
+const commands: CommandSpec[] = [serveCommand, doctorCommand, datasetCommand, edaCommand, trainCommand, runsCommand, importRunCommand, exportJobCommand, adapterCommand, generateCommand, evalCommand, scoreCommand, modelCommand, demoCommand, benchCommand];
 
 function help(): string {
-  const width = Math.max(...[...commands.map((c) => c.name), ...Object.keys(planned)].map((n) => n.length)) + 2;
+  const width = Math.max(...commands.map((c) => c.name.length)) + 2;
   return [
     `sqlora ${APP_VERSION} - SQLoRA Workbench on the command line`,
     '',
@@ -33,9 +29,6 @@ function help(): string {
     '',
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
-    ...Object.entries(planned)
-      .filter(([name]) => !commands.some((c) => c.name === name))
-      .map(([name, summary]) => `  ${name.padEnd(width)}${summary} (not available yet)`),
   ].join('\n');
 }
 
@@ -51,11 +44,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    if (Object.hasOwn(planned, name)) {
-      console.error(`sqlora ${name}: not available yet (${planned[name]}).`);
-    } else {
-      console.error(`sqlora: unknown command "${name}".\n\n${help()}`);
-    }
+    console.error(`sqlora: unknown command "${name}".\n\n${help()}`);
     return 2;
   }
   try {

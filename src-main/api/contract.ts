@@ -596,8 +596,42 @@ const workbenchRequests = {
   ),
 };
 
+// ---------------------------------------------------------------- base models (issue 10)
+
+export const ModelSummary = z.object({
+  id: z.number(),
+  name: z.string(),
+  path: z.string(),
+  source: z.string(),
+  layers: z.number(),
+  hiddenSize: z.number(),
+  vocabSize: z.number(),
+  parameters: z.number(),
+  diskBytes: z.number(),
+  fitsWasm: z.boolean(),
+  createdAt: isoDate,
+});
+export type ModelSummary = z.infer<typeof ModelSummary>;
+
+const modelRequests = {
+  'models.list': request('Registered base models with their summaries.', empty, z.array(ModelSummary)),
+  'models.add': request('Register a local Hugging Face model folder (checked with the engine loader, not copied).', z.object({ path: z.string().min(1), name: z.string().min(1).optional() }).strict(), ModelSummary),
+  'models.discover': request(
+    'Models already in the Hugging Face cache (downloaded by Python tools or by the workbench).',
+    empty,
+    z.array(z.object({ id: z.string(), revision: z.string(), path: z.string(), modelType: z.string().nullable(), unsupported: z.string().nullable(), bytes: z.number() })),
+  ),
+  'models.download': request(
+    'Download a model from the Hugging Face Hub into the standard cache (a job: progress, cancel, resume, checksums), then register it.',
+    z.object({ id: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'a Hub id looks like google/gemma-3-1b-it'), revision: z.string().min(1).optional() }).strict(),
+    Job,
+  ),
+  'models.remove': request('Forget a registered model (its files stay where they are).', z.object({ id: z.number().int() }).strict(), z.object({ removed: z.boolean() })),
+};
+
 export const requests = {
   ...evaluationRequests,
+  ...modelRequests,
   ...workbenchRequests,
   'app.info': request('Versions, data folder and store of the running backend.', empty, AppInfo),
   'settings.get': request('The user settings.', empty, Settings),

@@ -9,6 +9,7 @@ import type { ServiceContext } from './context';
 import { datasetHandlers } from './datasets';
 import { exportHandlers } from './export';
 import { evaluationHandlers } from './evaluation';
+import { modelHandlers } from './models';
 import { runHandlers } from './runs';
 import { workbenchHandlers } from './workbench';
 import { trainingHandlers } from './training';
@@ -98,6 +99,7 @@ export function createBackend(options: BackendOptions): Backend {
     ...runHandlers(context),
     ...evaluationHandlers(context),
     ...workbenchHandlers(context),
+    ...modelHandlers(context),
     ...trainingHandlers(context),
     ...datasetHandlers(context),
     ...exportHandlers(context),

@@ -31,13 +31,6 @@ describe('sqlora CLI', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('says a command is not available yet and exits 2 rather than faking output', async () => {
-    const { code, stdout, stderr } = await sqlora(['model']);
-    expect(code).toBe(2);
-    expect(stdout).toBe('');
-    expect(stderr).toContain('sqlora model: not available yet');
-  });
-
   it('rejects unknown commands and bad options with usage, exit 2', async () => {
     expect(await sqlora(['frobnicate'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "frobnicate"') });
     expect(await sqlora(['doctor', '--backend', 'tpu'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--backend must be one of') });

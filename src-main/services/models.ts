@@ -1,0 +1,42 @@
+import type { Handlers } from '../api/server';
+import { discoverCachedModels, downloadModel, HubError, hubCacheDir, listModels, redact, registerModel, removeModel, resolveToken } from '../models';
+import type { ServiceContext } from './context';
+
+/** Base models: register local folders, find the Hugging Face cache, download from the Hub. */
+export function modelHandlers({ store, jobs }: ServiceContext, options: { token?: () => string | null } = {}): Pick<Handlers, 'models.list' | 'models.add' | 'models.discover' | 'models.download' | 'models.remove'> {
+  return {
+    async 'models.list'() {
+      return listModels(store);
+    },
+    async 'models.add'({ path, name }) {
+      return registerModel(store, { path, name, source: 'local' });
+    },
+    async 'models.discover'() {
+      return discoverCachedModels();
+    },
+    async 'models.download'({ id, revision }) {
+      const { token } = resolveToken(options.token?.() ?? null);
+      return jobs.start('download', `Download ${id}`, async (job) => {
+        try {
+          const result = await downloadModel({
+            id,
+            revision,
+            token,
+            cacheDir: hubCacheDir(),
+            signal: job.signal,
+            onProgress: (p) => job.progress(p.bytesTotal ? p.bytesDone / p.bytesTotal : 0, `${p.file}: ${(p.bytesDone / 1e6).toFixed(1)} of ${(p.bytesTotal / 1e6).toFixed(1)} MB, ${(p.bytesPerS / 1e6).toFixed(1)} MB/s${p.etaS !== null ? `, ${Math.ceil(p.etaS)} s left` : ''}`),
+          });
+          const model = registerModel(store, { path: result.path, name: id, source: 'hub' });
+          return { modelId: model.id, path: result.path, commit: result.commit, bytes: result.bytes };
+        } catch (error) {
+          // The token must never reach a job message or the store.
+          throw error instanceof HubError ? error : new Error(redact((error as Error).message, token));
+        }
+      });
+    },
+    async 'models.remove'({ id }) {
+      removeModel(store, id);
+      return { removed: true };
+    },
+  };
+}

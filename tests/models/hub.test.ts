@@ -1,0 +1,219 @@
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { dispatch } from '../../src-main/api/server';
+import { discoverCachedModels, downloadModel, HubError, registerModel, resolveToken } from '../../src-main/models';
+import { writeTinyGemma3 } from '../../src-main/model/tiny-model';
+import { describeAdapter } from '../../src-main/model/lora';
+import { knownConfig } from '../../src-main/model/known-models';
+import { tempBackend } from '../helpers/backend';
+import { fixture, haveFixtures } from '../helpers/fixtures';
+
+/**
+ * A local server speaking the Hugging Face Hub's API for the calls the downloader
+ * makes: model info with siblings and LFS sha256, `resolve` with Range, 401 / 403
+ * (gated) / 404. It can cut a connection mid-file or corrupt a byte on demand.
+ */
+const TOKEN = 'hf_testtoken_1234567890';
+const COMMIT = 'a'.repeat(40);
+let root: string;
+let repoFiles: Record<string, Buffer>;
+let server: Server;
+let endpoint: string;
+const behaviour = { cutOnce: false, corrupt: false, requireToken: true, gated: false, modelType: 'gemma3_text' };
+const rangesSeen: string[] = [];
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'sqlora-hub-'));
+  writeTinyGemma3(join(root, 'repo'), { hiddenSize: 16, intermediateSize: 32, numLayers: 1, numHeads: 2, numKvHeads: 1, headDim: 8, slidingWindow: 8 }, 5);
+  repoFiles = Object.fromEntries(readdirSync(join(root, 'repo')).map((f) => [f, readFileSync(join(root, 'repo', f))]));
+  repoFiles['README.md'] = Buffer.from('# tiny');
+  const fileData = (name: string) => (name === 'config.json' ? Buffer.from(JSON.stringify({ ...JSON.parse(repoFiles[name].toString()), model_type: behaviour.modelType })) : repoFiles[name]);
+  server = createServer((req, res) => {
+    const url = new URL(req.url!, 'http://x');
+    if (behaviour.requireToken && req.headers.authorization !== `Bearer ${TOKEN}`) {
+      res.writeHead(401).end(JSON.stringify({ error: 'Invalid credentials in Authorization header' }));
+      return;
+    }
+    if (behaviour.gated) {
+      res.writeHead(403).end(JSON.stringify({ error: 'Access to model org/tiny is restricted and you are not in the authorized list.' }));
+      return;
+    }
+    if (url.pathname === '/api/models/org/tiny/revision/main') {
+      const siblings = Object.keys(repoFiles).map((name) => [name, fileData(name)] as const).map(([name, data]) =>
+        name.endsWith('.safetensors') || name === 'tokenizer.json'
+          ? { rfilename: name, size: data.length, blobId: createHash('sha1').update(data).digest('hex'), lfs: { sha256: createHash('sha256').update(data).digest('hex'), size: data.length } }
+          : { rfilename: name, size: data.length, blobId: createHash('sha1').update(data).digest('hex') },
+      );
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'org/tiny', sha: COMMIT, siblings }));
+      return;
+    }
+    const m = /^\/org\/tiny\/resolve\/([0-9a-f]{40})\/(.+)$/.exec(url.pathname);
+    if (m && repoFiles[m[2]]) {
+      let data = fileData(m[2]);
+      if (behaviour.corrupt && m[2] === 'model.safetensors') {
+        data = Buffer.from(data);
+        data[data.length - 10] ^= 0xff;
+      }
+      const range = /bytes=(\d+)-/.exec(req.headers.range ?? '');
+      if (range) rangesSeen.push(`${m[2]}:${range[1]}`);
+      const start = range ? Number(range[1]) : 0;
+      res.writeHead(range ? 206 : 200, { 'content-length': data.length - start });
+      if (behaviour.cutOnce && m[2] === 'model.safetensors' && !range) {
+        behaviour.cutOnce = false;
+        res.write(data.subarray(0, Math.floor(data.length / 2)));
+        setTimeout(() => res.destroy(), 20);
+        return;
+      }
+      res.end(data.subarray(start));
+      return;
+    }
+    res.writeHead(404).end('{"error":"Repository not found"}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => {
+  server.close();
+  rmSync(root, { recursive: true, force: true });
+});
+beforeEach(() => Object.assign(behaviour, { cutOnce: false, corrupt: false, requireToken: true, gated: false, modelType: 'gemma3_text' }));
+
+const download = (cacheDir: string, token: string | null = TOKEN) => downloadModel({ id: 'org/tiny', token, cacheDir, endpoint });
+
+describe('Hub downloads into the standard cache', () => {
+  it('downloads every needed file (not the README) and links snapshots to blobs as huggingface_hub does', async () => {
+    const cache = join(root, 'cache1');
+    const progress: number[] = [];
+    const result = await downloadModel({ id: 'org/tiny', token: TOKEN, cacheDir: cache, endpoint, onProgress: (p) => progress.push(p.bytesDone / p.bytesTotal) });
+    expect(result.commit).toBe(COMMIT);
+    expect(result.files.sort()).toEqual(Object.keys(repoFiles).filter((f) => f !== 'README.md').sort());
+    const snapshot = join(cache, 'models--org--tiny', 'snapshots', COMMIT);
+    expect(result.path).toBe(snapshot);
+    expect(lstatSync(join(snapshot, 'model.safetensors')).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(snapshot, 'model.safetensors'))).toBe(join('..', '..', 'blobs', createHash('sha256').update(repoFiles['model.safetensors']).digest('hex')));
+    expect(readFileSync(join(cache, 'models--org--tiny', 'refs', 'main'), 'utf8')).toBe(COMMIT);
+    expect(readFileSync(join(snapshot, 'model.safetensors')).equals(repoFiles['model.safetensors'])).toBe(true);
+    expect(progress.at(-1)).toBeCloseTo(1, 6);
+    // Found again as a cached model, as Python's tools would leave it.
+    expect(discoverCachedModels(cache)).toEqual([expect.objectContaining({ id: 'org/tiny', revision: COMMIT, modelType: 'gemma3_text', unsupported: null })]);
+  });
+
+  it('resumes a cut connection with a Range request and ends with the right bytes', async () => {
+    behaviour.cutOnce = true;
+    rangesSeen.length = 0;
+    const cache = join(root, 'cache2');
+    const result = await download(cache);
+    expect(rangesSeen.some((r) => r.startsWith('model.safetensors:') && Number(r.split(':')[1]) > 0)).toBe(true);
+    expect(readFileSync(join(result.path, 'model.safetensors')).equals(repoFiles['model.safetensors'])).toBe(true);
+  });
+
+  it('catches a corrupted byte by sha256 and keeps nothing of it', async () => {
+    behaviour.corrupt = true;
+    const cache = join(root, 'cache3');
+    await expect(download(cache)).rejects.toThrow(/model\.safetensors is corrupted: sha256 [0-9a-f]{64}, the Hub lists [0-9a-f]{64}/);
+    const blobs = readdirSync(join(cache, 'models--org--tiny', 'blobs'));
+    expect(blobs.some((b) => b.endsWith('.incomplete'))).toBe(false);
+    expect(existsSync(join(cache, 'models--org--tiny', 'refs', 'main'))).toBe(false);
+  });
+
+  it('says what to do for a missing or bad token, a gated model, an unknown repo, and a model that is not Gemma 3', async () => {
+    await expect(download(join(root, 'c4'), null)).rejects.toThrow(/needs a Hugging Face token \(401\)/);
+    const bad = download(join(root, 'c4'), 'hf_wrong_token_value');
+    await expect(bad).rejects.toThrow(/token was refused \(401\)/);
+    await expect(bad).rejects.not.toThrow(/hf_wrong_token_value/);
+    behaviour.gated = true;
+    await expect(download(join(root, 'c5'))).rejects.toThrow(new RegExp(`gated model .* Accept it at .*/org/tiny`));
+    behaviour.gated = false;
+    await expect(downloadModel({ id: 'org/missing', token: TOKEN, cacheDir: join(root, 'c6'), endpoint })).rejects.toThrow(/No model org\/missing .*\(404\)/);
+    behaviour.modelType = 'llama';
+    const cache = join(root, 'c7');
+    const err = await download(cache).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HubError);
+    expect((err as HubError).kind).toBe('not_gemma3');
+    // Refused after config.json, before any weights.
+    expect(readdirSync(join(cache, 'models--org--tiny', 'blobs')).length).toBe(1);
+  });
+
+  it('finds the token in settings, $HF_TOKEN, then the token file; a download job never shows it', async () => {
+    const home = join(root, 'hfhome');
+    mkdirSync(home, { recursive: true });
+    writeFileSync(join(home, 'token'), 'hf_from_file\n');
+    const saved = { HF_HOME: process.env.HF_HOME, HF_TOKEN: process.env.HF_TOKEN, HF_ENDPOINT: process.env.HF_ENDPOINT, HF_HUB_CACHE: process.env.HF_HUB_CACHE };
+    try {
+      process.env.HF_HOME = home;
+      delete process.env.HF_TOKEN;
+      expect(resolveToken(null)).toEqual({ token: 'hf_from_file', source: 'token file' });
+      process.env.HF_TOKEN = TOKEN;
+      expect(resolveToken(null)).toEqual({ token: TOKEN, source: 'HF_TOKEN' });
+      expect(resolveToken('hf_setting')).toEqual({ token: 'hf_setting', source: 'settings' });
+
+      process.env.HF_ENDPOINT = endpoint;
+      process.env.HF_HUB_CACHE = join(root, 'cache-job');
+      behaviour.gated = true;
+      const backend = tempBackend();
+      const started = await dispatch(backend.handlers, 'models.download', { id: 'org/tiny' });
+      const job = await backend.jobs.wait((started as { value: { id: string } }).value.id);
+      expect(job.status).toBe('failed');
+      expect(job.error).toMatch(/gated model/);
+      behaviour.gated = false;
+      const ok = await dispatch(backend.handlers, 'models.download', { id: 'org/tiny' });
+      const done = await backend.jobs.wait((ok as { value: { id: string } }).value.id);
+      expect(done.status, done.error ?? '').toBe('completed');
+      const models = await dispatch(backend.handlers, 'models.list', {});
+      expect((models as { value: { name: string; source: string; layers: number }[] }).value).toEqual([expect.objectContaining({ name: 'org/tiny', source: 'hub', layers: 1 })]);
+      const store = readFileSync(join(backend.dataDir, 'store.db'));
+      expect(store.includes(Buffer.from(TOKEN))).toBe(false);
+      await backend.cleanup();
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    }
+  });
+});
+
+describe('local folders and the Python cache', () => {
+  it('discovers a cache made by Python tools (symlinked blobs) and flags what cannot be used', () => {
+    const cache = join(root, 'pycache');
+    const repo = join(cache, 'models--google--gemma-3-270m-it');
+    mkdirSync(join(repo, 'blobs'), { recursive: true });
+    mkdirSync(join(repo, 'snapshots', 'b'.repeat(40)), { recursive: true });
+    for (const [name, data] of Object.entries(repoFiles)) {
+      const blob = join(repo, 'blobs', createHash('sha256').update(data).digest('hex'));
+      writeFileSync(blob, data);
+      symlinkSync(join('..', '..', 'blobs', createHash('sha256').update(data).digest('hex')), join(repo, 'snapshots', 'b'.repeat(40), name));
+    }
+    const other = join(cache, 'models--bert--base', 'snapshots', 'c'.repeat(40));
+    mkdirSync(other, { recursive: true });
+    writeFileSync(join(other, 'config.json'), '{"model_type":"bert"}');
+    const found = discoverCachedModels(cache);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: 'google/gemma-3-270m-it', modelType: 'gemma3_text', unsupported: null }),
+        expect.objectContaining({ id: 'bert/base', unsupported: expect.stringMatching(/model_type bert/) }),
+      ]),
+    );
+  });
+
+  it('registers a local folder by path after the engine checks, and refuses one missing its tokenizer by name', () => {
+    const backend = tempBackend();
+    const model = registerModel(backend.store, { path: join(root, 'repo'), source: 'local' });
+    expect(model).toMatchObject({ name: 'repo', source: 'local', layers: 1, hiddenSize: 16, vocabSize: 262144, fitsWasm: true });
+    expect(registerModel(backend.store, { path: join(root, 'repo'), source: 'local' }).id).toBe(model.id);
+    const noTokenizer = join(root, 'no-tokenizer');
+    cpSync(join(root, 'repo'), noTokenizer, { recursive: true });
+    rmSync(join(noTokenizer, 'tokenizer.json'));
+    expect(() => registerModel(backend.store, { path: noTokenizer, source: 'local' })).toThrow(/tokenizer\.json: missing/);
+    void backend.cleanup();
+  });
+
+  it.skipIf(!haveFixtures)("the tiny fixture model is refused without a tokenizer, and the seed's adapter is described against Gemma-3-1b", () => {
+    const backend = tempBackend();
+    expect(() => registerModel(backend.store, { path: fixture('gemma3-tiny', 'model'), source: 'local' })).toThrow(/tokenizer\.json: missing/);
+    expect(describeAdapter(fixture('seed-run', 'adapter-r4'), { config: knownConfig('google/gemma-3-1b-it')!, name: 'google/gemma-3-1b-it' }).parameterCount).toBe(745472);
+    void backend.cleanup();
+  });
+});
