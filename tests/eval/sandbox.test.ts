@@ -36,6 +36,11 @@ describe('the SQL sandbox', () => {
     }
   });
 
+  it('does not refuse a query whose data merely mentions those words', async () => {
+    const r = await sandbox.run(context, "SELECT 'Vacuum cleaner' AS product, \"attach\" FROM (SELECT 1 AS \"attach\") -- pragma");
+    expect(r).toMatchObject({ ok: true, rows: [['Vacuum cleaner', 1]] });
+  });
+
   it('says where it failed: the context or the statement', async () => {
     expect(await sandbox.run('CREATE TABLE broken (', 'SELECT 1')).toMatchObject({ ok: false, failedIn: 'context' });
     expect(await sandbox.run(context, 'SELEC 1')).toMatchObject({ ok: false, failedIn: 'statement', error: expect.stringMatching(/syntax error/) });
