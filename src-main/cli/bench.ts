@@ -1,5 +1,6 @@
 import type { BackendName, DataFormat } from '../api/contract';
 import { benchEngine, DEFAULT_ENGINE_BENCH } from '../bench/engine';
+import { benchEval } from '../bench/eval';
 import { benchImport, benchImportChild } from '../data/bench';
 import { type CommandSpec, UsageError } from './command';
 
@@ -10,6 +11,7 @@ const benches: Record<string, (values: Record<string, unknown>, args: string[]) 
       ...DEFAULT_ENGINE_BENCH,
       backend: ((values.backend as string | undefined) ?? DEFAULT_ENGINE_BENCH.backend) as BackendName | 'auto',
     }),
+  eval: (values) => benchEval(values.rows === undefined ? 1000 : Number(values.rows)),
   import: async (values, args) => {
     if (values.child) {
       // internal: one measured import in a fresh process (see src-main/data/bench.ts)
