@@ -1,0 +1,82 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src-main/engine/backend';
+import { trainBpe, tokenizerFiles } from '../../src-main/defaults/bpe-tokenizer';
+import { corpusDocument, corpusRows, DEFAULT_MODEL_RECIPE } from '../../src-main/defaults/default-model';
+import { loadGemma3Config } from '../../src-main/model/config';
+import { Gemma3Model } from '../../src-main/model/gemma3';
+import { generate } from '../../src-main/model/generate';
+import { lossAndGrads, makeBatch } from '../../src-main/model/lora-training';
+import { formatExample } from '../../src-main/model/prompt';
+import { ChatTokenizer } from '../../src-main/model/tokenizer';
+import { ModelWeights } from '../../src-main/model/weights';
+import { Tokenizer } from '@huggingface/tokenizers';
+
+const modelDir = resolve(import.meta.dirname, '../../resources/models/sqlora-tiny-gemma3');
+
+describe('the BPE tokenizer trainer', () => {
+  it('is deterministic, round-trips any text (bytes), and writes Gemma special tokens and chat template', () => {
+    const texts = ['SELECT name FROM users WHERE id = 42;', 'How many users are there?', 'SELECT COUNT(*) FROM users;'].flatMap((t) => [t, t, t]);
+    const a = trainBpe(texts, 400);
+    expect(trainBpe(texts, 400)).toEqual(a);
+    const files = tokenizerFiles(a);
+    const tokenizer = new Tokenizer(files.tokenizer, files.config);
+    for (const s of ['SELECT 1;', 'Ünïcode → 価格 ✓', '<start_of_turn>user\nhi<end_of_turn>']) {
+      expect(tokenizer.decode(tokenizer.encode(s, { add_special_tokens: false }).ids, { skip_special_tokens: false })).toBe(s);
+    }
+    expect(tokenizer.encode('<bos><start_of_turn><end_of_turn>', { add_special_tokens: false }).ids).toEqual([2, 4, 5]);
+    expect(tokenizer.encode('x').ids[0]).toBe(2);
+  });
+});
+
+describe('the embedded default model', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+
+  it('loads through the normal loader, knows SQL (low loss on an unseen test example) and generates', () => {
+    const config = loadGemma3Config(modelDir);
+    expect(config).toMatchObject({ vocabSize: 4096, hiddenSize: 128, numLayers: 4, layerTypes: ['sliding', 'sliding', 'sliding', 'full'] });
+    const weights = new ModelWeights(modelDir, config);
+    const model = Gemma3Model.fromWeights(weights);
+    weights.close();
+    const tokenizer = ChatTokenizer.load(modelDir);
+    const row = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../resources/datasets/default/test.jsonl'), 'utf8').split('\n')[0]);
+    const f = formatExample(tokenizer, { prompt: row.sql_prompt, context: row.sql_context, sql: row.sql, explanation: null }, { maxLength: 512, includeExplanation: false })!;
+    expect(f.inputIds[0]).toBe(2);
+    // It knows SQL documents of its training domains (uniform would be ln 4096 = 8.3)...
+    const doc = [2, ...tokenizer.encode(corpusDocument(corpusRows({ ...DEFAULT_MODEL_RECIPE, documents: 3 })[0]))];
+    const known = lossAndGrads(model, null, makeBatch([{ inputIds: doc, labels: doc }], 0), { withGrad: false });
+    expect(known.lossSum / known.tokens).toBeLessThan(2);
+    // ...but not the chat prompt the fine-tuning teaches: that is LoRA's job.
+    const chat = lossAndGrads(model, null, makeBatch([f], 0), { withGrad: false });
+    expect(chat.lossSum / chat.tokens).toBeGreaterThan(known.lossSum / known.tokens + 2);
+    const out = generate(model, [f.inputIds.slice(0, f.promptLength)], { maxNewTokens: 12, stopTokenIds: [1, 5] });
+    expect(out.tokens[0].length).toBeGreaterThan(0);
+    model.dispose();
+  });
+});
+
+const run = promisify(execFile);
+describe('sqlora demo --quick', () => {
+  it('runs the whole experiment end to end on the defaults (tiny step counts) and prints the seed-shaped table', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sqlora-demo-'));
+    try {
+      const { stdout } = await run(process.execPath, [resolve(import.meta.dirname, '../../bin/sqlora.mjs'), 'demo', '--quick', '--json', '--data-dir', dataDir], { timeout: 600_000 });
+      const result = JSON.parse(stdout);
+      expect(result.rows.map((r: { name: string }) => r.name)).toEqual(['baseline', 'demo r4', 'demo r8', 'demo r16']);
+      for (const r of result.rows) {
+        expect(r.metrics.n).toBe(4);
+        expect(r.metrics.execution.scored).toBe(4);
+      }
+      expect(result.rows.slice(1).map((r: { steps: number }) => r.steps)).toEqual([2, 2, 2]);
+      expect(result.eda.sqlValidity).toBe(1);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 600_000);
+});
