@@ -10,6 +10,7 @@ import { datasetHandlers } from './datasets';
 import { exportHandlers } from './export';
 import { evaluationHandlers } from './evaluation';
 import { modelHandlers } from './models';
+import { claimDataDir } from './process-lock';
 import { runHandlers } from './runs';
 import { workbenchHandlers } from './workbench';
 import { trainingHandlers } from './training';
@@ -42,7 +43,8 @@ export interface Backend {
 export function createBackend(options: BackendOptions): Backend {
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const store = openStore(join(dataDir, 'store.db'), { nativeBinding: options.sqliteBinding });
+  const claim = claimDataDir(dataDir);
+  const store = openStore(join(dataDir, 'store.db'), { nativeBinding: options.sqliteBinding, recover: !claim.othersAlive });
   const bus = new EventBus();
   const jobs = new JobManager(store, bus);
   const settings = (): Settings => ({ ...defaultSettings, ...(store.getSetting<Partial<Settings>>('settings') ?? {}) });
@@ -116,6 +118,7 @@ export function createBackend(options: BackendOptions): Backend {
       await jobs.shutdown();
       engine.stop();
       store.close();
+      claim.release();
     },
   };
 }

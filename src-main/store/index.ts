@@ -21,6 +21,8 @@ export interface OpenOptions {
   readonly?: boolean;
   /** better-sqlite3's compiled addon to use; the Electron app passes one built for Electron's ABI. */
   nativeBinding?: string;
+  /** Mark runs and jobs left `running` as interrupted (false while another live process is using the store). */
+  recover?: boolean;
 }
 
 export const nowIso = (): string => new Date().toISOString();
@@ -48,7 +50,7 @@ export class Store {
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('busy_timeout = 5000');
       if (!options.readonly) this.migrate(options.migrateTo ?? LATEST_VERSION);
-      this.recovered = options.readonly || this.version() < 1 ? { runs: 0, jobs: 0 } : this.markInterrupted();
+      this.recovered = options.readonly || options.recover === false || this.version() < 1 ? { runs: 0, jobs: 0 } : this.markInterrupted();
     } catch (error) {
       this.db.close();
       throw error;
