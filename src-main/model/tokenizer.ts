@@ -56,8 +56,13 @@ export class ChatTokenizer {
     return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
   }
 
+  /**
+   * Text of token ids. A model whose embedding is larger than its vocabulary (padded,
+   * as Gemma's is) can emit ids the tokenizer has no entry for: they are dropped.
+   */
   decode(ids: number[], skipSpecialTokens = true): string {
-    return this.tokenizer.decode(ids, { skip_special_tokens: skipSpecialTokens });
+    const known = ids.filter((id) => this.tokenizer.id_to_token(id) !== undefined);
+    return known.length ? this.tokenizer.decode(known, { skip_special_tokens: skipSpecialTokens }) : '';
   }
 
   tokenId(token: string): number | undefined {
