@@ -24,6 +24,7 @@ export const app = $state({
   screen: 'datasets' as Screen,
   settings: null as Settings | null,
   engine: null as EngineStatus | null,
+  storePath: '' as string,
   jobs: [] as Job[],
   defaults: { modelPath: null as string | null, datasetId: null as number | null },
   error: null as string | null,
@@ -57,6 +58,7 @@ export async function startState(): Promise<void> {
   api.on('engine.status', (status) => (app.engine = status));
   await attempt(async () => {
     [app.settings, app.engine, app.jobs] = await Promise.all([api.call('settings.get', {}), api.call('engine.status', {}), api.call('jobs.list', {})]);
+    app.storePath = (await api.call('app.info', {})).store.path;
     const defaults = await api.call('app.defaults', {});
     app.defaults = { modelPath: defaults.modelPath, datasetId: defaults.datasetId };
     if (defaults.importJobId) {
