@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parseGemma3Config } from '../model/config';
 import { Gemma3Model } from '../model/gemma3';
 import { writeSafetensors } from '../model/safetensors';
+import { gemma3ConfigJson } from '../model/tiny-model';
 import { tokenizerFiles, trainBpe } from './bpe-tokenizer';
 import { DEFAULT_DATASET_SEED, generateExamples, splitDomains, type TextToSqlRow } from './dataset-generator';
 import { pretrain } from './pretrain';
@@ -82,33 +83,9 @@ export function buildDefaultModel(outDir: string, recipe: DefaultModelRecipe, lo
   for (const d of docs) stream.push(...tokenizer.encode(d).ids, 1);
   log(`tokenizer: ${bpe.vocab.size} entries; corpus ${docs.length} documents, ${stream.length} tokens`);
 
-  const layerTypes = Array.from({ length: recipe.numLayers }, (_, i) => (i === recipe.numLayers - 1 ? 'full_attention' : 'sliding_attention'));
-  const raw = {
-    architectures: ['Gemma3ForCausalLM'],
-    model_type: 'gemma3_text',
-    vocab_size: recipe.vocabSize,
-    hidden_size: recipe.hiddenSize,
-    intermediate_size: recipe.intermediateSize,
-    num_hidden_layers: recipe.numLayers,
-    num_attention_heads: recipe.numHeads,
-    num_key_value_heads: 1,
-    head_dim: recipe.headDim,
-    query_pre_attn_scalar: recipe.headDim,
-    sliding_window: recipe.slidingWindow,
-    layer_types: layerTypes,
-    rope_parameters: { full_attention: { rope_theta: 1_000_000, rope_type: 'default' }, sliding_attention: { rope_theta: 10_000, rope_type: 'default' } },
-    rms_norm_eps: 1e-6,
-    hidden_activation: 'gelu_pytorch_tanh',
-    max_position_embeddings: 2048,
-    tie_word_embeddings: true,
-    bos_token_id: 2,
-    eos_token_id: [1, 5],
-    pad_token_id: 0,
-    attn_logit_softcapping: null,
-    final_logit_softcapping: null,
-    torch_dtype: 'float32',
-    transformers_version: '5.17.0',
-  };
+  // The last layer attends globally, the others through the sliding window (Gemma's local/global mix at this depth).
+  const layerTypes = Array.from({ length: recipe.numLayers }, (_, i) => (i === recipe.numLayers - 1 ? 'full_attention' : 'sliding_attention') as 'full_attention' | 'sliding_attention');
+  const raw = gemma3ConfigJson({ ...recipe, numKvHeads: 1 }, { vocabSize: recipe.vocabSize, eosTokenIds: [1, 5], layerTypes, maxPositionEmbeddings: 2048 });
   const model = Gemma3Model.withRandomWeights(parseGemma3Config(raw), recipe.seed, true);
   const parameters = model.variables().reduce((n, v) => n + v.size, 0);
   log(`model: ${parameters.toLocaleString('en-US')} parameters`);

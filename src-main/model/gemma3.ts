@@ -3,7 +3,7 @@ import { customGrad1, oneHotFloat } from './grad';
 import { matMul } from './matmul';
 import type { Gemma3Config, LayerType } from './config';
 import { transposeData } from './lora';
-import { seededRandom } from '../train/batching';
+import { seededGaussian } from '../train/batching';
 import { expectedTensors, LAYER_NORMS, ModelWeights, type Projection, projectionModule } from './weights';
 
 /**
@@ -110,8 +110,7 @@ export class Gemma3Model {
    * for benchmarks and memory checks at real Gemma shapes without downloading them.
    */
   static withRandomWeights(config: Gemma3Config, seed: number, trainable = false): Gemma3Model {
-    const random = seededRandom(seed);
-    const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const gaussian = seededGaussian(seed);
     const shapes = expectedTensors(config);
     if (!config.tieWordEmbeddings) shapes.set('lm_head.weight', [config.vocabSize, config.hiddenSize]);
     return new Gemma3Model(config, (name) => {

@@ -5,7 +5,7 @@ import { Gemma3Model } from './gemma3';
 import { writeSafetensors } from './safetensors';
 import { expectedTensors } from './weights';
 import { gemmaTokenizerDir } from '../data/tokenizer';
-import { seededRandom } from '../train/batching';
+import { seededGaussian } from '../train/batching';
 
 /**
  * A small Gemma 3 model folder in Hugging Face layout with the real Gemma 3
@@ -25,14 +25,15 @@ export interface TinyShape {
 
 export const GEMMA3_VOCAB = 262_144;
 
-/** Random weights (std 0.02, as transformers initialises); `embeddingStd` widens the embedding so a tiny model can express sharp predictions. */
-export function writeTinyGemma3(dir: string, shape: TinyShape, seed: number, embeddingStd = 0.02): void {
-  mkdirSync(dir, { recursive: true });
-  const layerTypes = Array.from({ length: shape.numLayers }, (_, i) => ((i + 1) % 6 === 0 ? 'full_attention' : 'sliding_attention'));
-  const raw = {
+/**
+ * config.json of a Gemma3ForCausalLM of this shape, in the transformers 5 style.
+ * Layer types follow Gemma's pattern (every 6th full) unless given.
+ */
+export function gemma3ConfigJson(shape: TinyShape, options: { vocabSize: number; eosTokenIds: number[]; layerTypes?: ('sliding_attention' | 'full_attention')[]; maxPositionEmbeddings?: number }): Record<string, unknown> {
+  return {
     architectures: ['Gemma3ForCausalLM'],
     model_type: 'gemma3_text',
-    vocab_size: GEMMA3_VOCAB,
+    vocab_size: options.vocabSize,
     hidden_size: shape.hiddenSize,
     intermediate_size: shape.intermediateSize,
     num_hidden_layers: shape.numLayers,
@@ -41,22 +42,28 @@ export function writeTinyGemma3(dir: string, shape: TinyShape, seed: number, emb
     head_dim: shape.headDim,
     query_pre_attn_scalar: shape.headDim,
     sliding_window: shape.slidingWindow,
-    layer_types: layerTypes,
+    layer_types: options.layerTypes ?? Array.from({ length: shape.numLayers }, (_, i) => ((i + 1) % 6 === 0 ? 'full_attention' : 'sliding_attention')),
     rope_parameters: { full_attention: { rope_theta: 1_000_000, rope_type: 'default' }, sliding_attention: { rope_theta: 10_000, rope_type: 'default' } },
     rms_norm_eps: 1e-6,
     hidden_activation: 'gelu_pytorch_tanh',
-    max_position_embeddings: 4096,
+    max_position_embeddings: options.maxPositionEmbeddings ?? 4096,
     tie_word_embeddings: true,
     bos_token_id: 2,
-    eos_token_id: [1, 106],
+    eos_token_id: options.eosTokenIds,
     pad_token_id: 0,
     attn_logit_softcapping: null,
     final_logit_softcapping: null,
     torch_dtype: 'float32',
+    transformers_version: '5.17.0',
   };
+}
+
+/** Random weights (std 0.02, as transformers initialises); `embeddingStd` widens the embedding so a tiny model can express sharp predictions. */
+export function writeTinyGemma3(dir: string, shape: TinyShape, seed: number, embeddingStd = 0.02): void {
+  mkdirSync(dir, { recursive: true });
+  const raw = gemma3ConfigJson(shape, { vocabSize: GEMMA3_VOCAB, eosTokenIds: [1, 106] });
   const config = parseGemma3Config(raw);
-  const random = seededRandom(seed);
-  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const gaussian = seededGaussian(seed);
   const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
   for (const [name, dims] of expectedTensors(config)) {
     const data = new Float32Array(dims.reduce((a, b) => a * b, 1));

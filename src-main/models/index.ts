@@ -31,18 +31,37 @@ export interface ModelSummary {
   createdAt: string;
 }
 
-/** Check a folder the way the engine will load it; returns its summary. */
-export function inspectModelFolder(path: string): Omit<ModelSummary, 'id' | 'name' | 'source' | 'createdAt'> {
+export interface FolderInspection extends Omit<ModelSummary, 'id' | 'name' | 'source' | 'createdAt'> {
+  /** Tokenizer files the folder lacks (training and generation need them). */
+  missing: string[];
+  heads: string;
+  float32Bytes: number;
+  /** LoRA training at the seed's largest rank (r 16, 512 tokens, batch 1). */
+  trainingBytes: number;
+}
+
+/** Check a folder the way the engine will load it (config, every tensor's shape) and summarise it. */
+export function inspectModelFolder(path: string): FolderInspection {
   const config = loadGemma3Config(path);
   const weights = new ModelWeights(path, config);
-  const bytes = weights.float32Bytes();
+  const float32Bytes = weights.float32Bytes();
   weights.close();
-  for (const f of ['tokenizer.json', 'tokenizer_config.json']) {
-    if (!existsSync(join(path, f))) throw new ModelFileError(join(path, f), null, 'missing: the tokenizer and its chat template come from the model folder');
-  }
+  const missing = ['tokenizer.json', 'tokenizer_config.json'].filter((f) => !existsSync(join(path, f)));
   const diskBytes = readdirSync(path).reduce((n, f) => n + statSync(join(path, f)).size, 0);
   const training = estimateMemory(config, { batchSize: 1, sequenceLength: 512, lora: { r: 16, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj'] } });
-  return { path, layers: config.numLayers, hiddenSize: config.hiddenSize, vocabSize: config.vocabSize, parameters: bytes / 4, diskBytes, fitsWasm: training.totalBytes <= WASM_HEAP_LIMIT * 0.9 };
+  return {
+    path,
+    layers: config.numLayers,
+    hiddenSize: config.hiddenSize,
+    vocabSize: config.vocabSize,
+    heads: `${config.numHeads} / ${config.numKvHeads} KV`,
+    parameters: float32Bytes / 4,
+    float32Bytes,
+    diskBytes,
+    missing,
+    trainingBytes: training.totalBytes,
+    fitsWasm: training.totalBytes <= WASM_HEAP_LIMIT * 0.9,
+  };
 }
 
 interface ModelRow {
@@ -63,7 +82,8 @@ export function listModels(store: Store): ModelSummary[] {
 export function registerModel(store: Store, input: { path: string; name?: string; source: 'local' | 'hf-cache' | 'hub' | 'bundled' }): ModelSummary {
   const path = resolve(input.path);
   if (!existsSync(path)) throw new ApiError('not_found', `${path}: no such folder.`);
-  const summary = inspectModelFolder(path);
+  const { missing, ...summary } = inspectModelFolder(path);
+  if (missing.length) throw new ModelFileError(join(path, missing[0]), null, 'missing: the tokenizer and its chat template come from the model folder');
   const existing = store.db.prepare('SELECT * FROM models WHERE path = ?').get(path) as ModelRow | undefined;
   if (existing) return toSummary(existing);
   const base = input.name ?? basename(path);

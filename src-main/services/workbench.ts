@@ -8,8 +8,7 @@ import { SqlSandbox } from '../eval';
 import { loadGemma3Config } from '../model/config';
 import { knownConfig } from '../model/known-models';
 import { describeAdapter } from '../model/lora';
-import { estimateMemory, WASM_HEAP_LIMIT } from '../model/memory';
-import { ModelWeights } from '../model/weights';
+import { inspectModelFolder } from '../models';
 import type { ServiceContext } from './context';
 import { datasetHandlers } from './datasets';
 
@@ -45,24 +44,7 @@ export function workbenchHandlers(context: ServiceContext): Pick<Handlers, 'app.
       };
     },
     async 'models.inspect'({ path }) {
-      const config = loadGemma3Config(path);
-      const weights = new ModelWeights(path, config);
-      const bytes = weights.float32Bytes();
-      weights.close();
-      const tokenizer = ['tokenizer.json', 'tokenizer_config.json'].filter((f) => !existsSync(join(path, f)));
-      const training = estimateMemory(config, { batchSize: 1, sequenceLength: 512, lora: { r: 16, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj'] } });
-      return {
-        path,
-        layers: config.numLayers,
-        hiddenSize: config.hiddenSize,
-        vocabSize: config.vocabSize,
-        heads: `${config.numHeads} / ${config.numKvHeads} KV`,
-        parameters: bytes / 4,
-        float32Bytes: bytes,
-        missing: tokenizer,
-        trainingBytes: training.totalBytes,
-        fitsWasm: training.totalBytes <= WASM_HEAP_LIMIT * 0.9,
-      };
+      return inspectModelFolder(path);
     },
     async 'adapters.inspect'({ path, base }) {
       const config = base ? (existsSync(join(base, 'config.json')) ? loadGemma3Config(base) : knownConfig(base)) : null;

@@ -16,6 +16,12 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** Standard normal draws (Box-Muller over seededRandom), for reproducible random weights. */
+export function seededGaussian(seed: number): () => number {
+  const random = seededRandom(seed);
+  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
 export function shuffle<T>(items: T[], random: () => number): T[] {
   const out = items.slice();
   for (let i = out.length - 1; i > 0; i--) {

@@ -1,19 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sqlora as runSqlora } from '../helpers/cli';
 import { gretelRow, writeCsv } from './files';
 
-const run = promisify(execFile);
-const bin = resolve(import.meta.dirname, '../../bin/sqlora.mjs');
 const dataDir = mkdtempSync(join(tmpdir(), 'sqlora-cli-data-'));
-const sqlora = (args: string[]) =>
-  run(process.execPath, [bin, ...args, '--data-dir', dataDir], { timeout: 60_000 }).then(
-    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
+const sqlora = (args: string[]) => runSqlora([...args, '--data-dir', dataDir]);
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('sqlora dataset / eda', () => {

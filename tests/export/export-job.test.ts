@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../src-main/api/contract';
 import { dispatch } from '../../src-main/api/server';
+import { sqlora } from '../helpers/cli';
 import { exportJob, type ExportedLine } from '../../src-main/export';
 import { formatExample } from '../../src-main/model/prompt';
 import { writeTinyGemma3 } from '../../src-main/model/tiny-model';
@@ -221,13 +220,6 @@ describe('runs.exportJob and sqlora export-job', () => {
     }
   });
 
-  const run = promisify(execFile);
-  const bin = resolve(import.meta.dirname, '../../bin/sqlora.mjs');
-  const sqlora = (args: string[]) =>
-    run(process.execPath, [bin, ...args], { timeout: 60_000 }).then(
-      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-    );
 
   it('sqlora export-job RUN_ID OUTDIR writes the folder and prints where', async () => {
     const out = join(dir, 'via-cli');

@@ -1,17 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sqlora } from '../helpers/cli';
 
-const run = promisify(execFile);
-const bin = resolve(import.meta.dirname, '../../bin/sqlora.mjs');
-const sqlora = (args: string[]) =>
-  run(process.execPath, [bin, ...args], { timeout: 60_000 }).then(
-    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
 
 describe('sqlora CLI', () => {
   it('doctor --json reports versions, the chosen backend with its reason, and the store', async () => {

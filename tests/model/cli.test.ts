@@ -1,19 +1,11 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyGemma3 } from '../../src-main/model/tiny-model';
+import { sqlora } from '../helpers/cli';
 import { fixture, haveFixtures } from '../helpers/fixtures';
 
-const run = promisify(execFile);
-const bin = resolve(import.meta.dirname, '../../bin/sqlora.mjs');
-const sqlora = (args: string[]) =>
-  run(process.execPath, [bin, ...args], { timeout: 120_000 }).then(
-    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
 
 let dir: string;
 beforeAll(() => {
