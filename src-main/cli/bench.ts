@@ -1,6 +1,9 @@
 import type { BackendName, DataFormat } from '../api/contract';
 import { benchEngine, DEFAULT_ENGINE_BENCH } from '../bench/engine';
 import { benchEval } from '../bench/eval';
+import { benchTrain } from '../bench/train';
+import { defaultDatasetDir, defaultModelDir } from '../services/workbench';
+import { join } from 'node:path';
 import { benchImport, benchImportChild } from '../data/bench';
 import { type CommandSpec, UsageError } from './command';
 
@@ -10,6 +13,17 @@ const benches: Record<string, (values: Record<string, unknown>, args: string[]) 
     benchEngine({
       ...DEFAULT_ENGINE_BENCH,
       backend: ((values.backend as string | undefined) ?? DEFAULT_ENGINE_BENCH.backend) as BackendName | 'auto',
+    }),
+  // Gemma-3-1b's shapes on WebGPU (Metal on a Mac, Vulkan on Linux); refuses clearly where there is no adapter.
+  gpu: () =>
+    benchEngine({ backend: 'webgpu', hidden: 1152, layers: 26, vocab: 262_144, seq: 256, batch: 8, steps: 3 }),
+  train: (values) =>
+    benchTrain({
+      modelDir: defaultModelDir,
+      datasetFile: join(defaultDatasetDir, 'train.jsonl'),
+      steps: values.steps === undefined ? 30 : Number(values.steps),
+      batchSize: 8,
+      saveSteps: 10,
     }),
   eval: (values) => benchEval(values.rows === undefined ? 1000 : Number(values.rows)),
   import: async (values, args) => {
@@ -29,11 +43,12 @@ const benches: Record<string, (values: Record<string, unknown>, args: string[]) 
 export const benchCommand: CommandSpec = {
   name: 'bench',
   summary: 'Run a benchmark and print its figures',
-  usage: `sqlora bench ${Object.keys(benches).join('|')} [--json]\n  engine: [--backend NAME]\n  import: [--rows N] [--formats csv,jsonl,parquet] [--no-eda] [--tokens]`,
+  usage: `sqlora bench ${Object.keys(benches).join('|')} [--json]\n  engine: [--backend NAME]\n  train: [--steps N]\n  import: [--rows N] [--formats csv,jsonl,parquet] [--no-eda] [--tokens]`,
   options: {
     json: { type: 'boolean' },
     backend: { type: 'string' },
     rows: { type: 'string' },
+    steps: { type: 'string' },
     formats: { type: 'string' },
     'no-eda': { type: 'boolean' },
     tokens: { type: 'boolean' },
