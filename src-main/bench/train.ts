@@ -65,7 +65,7 @@ export async function benchTrain(options: TrainBenchOptions): Promise<Record<str
 
   // Warm-up (kernel compilation, first allocations) outside both timings.
   const warm = newStepModel();
-  await warm.step.accumulate(batches[0].map((i) => encoded[i]));
+  await warm.step.accumulate(batches[0].map((i) => encoded[i]), 0);
   await warm.step.step({ tokens: 1, lr: 1e-3, weightDecay: 0, maxGradNorm: 1 });
   warm.step.dispose();
   warm.adapter.dispose();
@@ -73,8 +73,8 @@ export async function benchTrain(options: TrainBenchOptions): Promise<Record<str
   const raw = newStepModel();
   const r0 = performance.now();
   let labelled = 0;
-  for (const b of batches) {
-    const { tokens } = await raw.step.accumulate(b.map((i) => encoded[i]));
+  for (const [i, b] of batches.entries()) {
+    const { tokens } = await raw.step.accumulate(b.map((j) => encoded[j]), i + 1);
     await raw.step.step({ tokens, lr: 1e-3, weightDecay: 0.01, maxGradNorm: 1 });
     labelled += tokens;
   }

@@ -138,7 +138,6 @@ function selectRows(x: tf.Tensor2D, rows: tf.Tensor1D): tf.Tensor2D {
 export class LoraStepModel implements StepModel {
   private optimizer: AdamW;
   private accumulated: tf.Tensor[] | null = null;
-  private microBatches = 0;
 
   constructor(
     readonly model: Gemma3Model,
@@ -148,13 +147,12 @@ export class LoraStepModel implements StepModel {
     this.optimizer = new AdamW(adapter.variables());
   }
 
-  async accumulate(batch: EncodedExample[]) {
+  async accumulate(batch: EncodedExample[], position: number) {
     // Let the engine process read pause/cancel messages between micro-batches.
     await new Promise((resolve) => setImmediate(resolve));
-    this.microBatches += 1;
     const { lossSum, tokens, grads } = lossAndGrads(this.model, this.adapter, makeBatch(batch, this.model.config.padTokenId), {
       withGrad: true,
-      dropoutSeed: this.microBatches,
+      dropoutSeed: position,
       chunkRows: this.options.chunkRows,
     });
     if (!this.accumulated) {
@@ -201,7 +199,7 @@ export class LoraStepModel implements StepModel {
       tensors[`v.${i}`] = { shape: v.shape, data: state.v[i] };
     });
     writeSafetensors(join(dir, 'optimizer.safetensors'), tensors);
-    writeFileSync(join(dir, 'engine_state.json'), JSON.stringify({ adamStep: state.step, microBatches: this.microBatches }));
+    writeFileSync(join(dir, 'engine_state.json'), JSON.stringify({ adamStep: state.step }));
   }
 
   async load(dir: string) {
@@ -215,13 +213,12 @@ export class LoraStepModel implements StepModel {
       const file = new SafetensorsFile(join(dir, 'optimizer.safetensors'));
       try {
         const n = this.adapter.variables().length;
-        const engine = JSON.parse(readFileSync(join(dir, 'engine_state.json'), 'utf8')) as { adamStep: number; microBatches: number };
+        const engine = JSON.parse(readFileSync(join(dir, 'engine_state.json'), 'utf8')) as { adamStep: number };
         this.optimizer.restore({
           step: engine.adamStep,
           m: Array.from({ length: n }, (_, i) => file.readFloat32(`m.${i}`).data),
           v: Array.from({ length: n }, (_, i) => file.readFloat32(`v.${i}`).data),
         });
-        this.microBatches = engine.microBatches;
       } finally {
         file.close();
       }

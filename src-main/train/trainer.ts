@@ -22,8 +22,12 @@ export interface EncodedExample {
 
 /** What the loop needs from the model. Gradients accumulate inside it between `step`s. */
 export interface StepModel {
-  /** Forward + backward on a micro-batch; adds d(sum of token losses)/dθ to the accumulator. */
-  accumulate(batch: EncodedExample[]): Promise<{ lossSum: number; tokens: number }>;
+  /**
+   * Forward + backward on a micro-batch; adds d(sum of token losses)/dθ to the accumulator.
+   * `position` counts micro-batches from the start of the run (resumes included), so
+   * anything random in it - LoRA dropout - is the same whether or not the run was interrupted.
+   */
+  accumulate(batch: EncodedExample[], position: number): Promise<{ lossSum: number; tokens: number }>;
   /**
    * Scale the accumulated gradients by 1/tokens (so accumulation of 8 x batch 1
    * equals batch 8, as in transformers), clip to maxGradNorm, take one AdamW step
@@ -199,7 +203,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         epochBatchList = batchesOf(state.epoch);
       }
       const batch = epochBatchList[state.batchIndex++].map((i) => options.train[i]);
-      const { lossSum, tokens } = await model.accumulate(batch);
+      const { lossSum, tokens } = await model.accumulate(batch, state.step * config.gradAccumulation + micro + 1);
       stepLoss += lossSum;
       stepTokens += tokens;
     }
