@@ -26,7 +26,7 @@ describe.skipIf(!haveFixtures)("the seed's own evaluation, reproduced", () => {
     expect(b.bleu).toBeCloseTo(bleu, 6);
     expect(b.bleu).toBeCloseTo(results[name].bleu, 10);
     const scores = rows.map((r) => rouge(r.prediction, r.reference));
-    for (const k of ['rouge1', 'rouge2', 'rougeL'] as const) {
+    for (const k of ['rouge1', 'rouge2', 'rougeL', 'rougeLsum'] as const) {
       expect(Math.abs(scores.reduce((s, x) => s + x[k], 0) / 15 - results[name][k])).toBeLessThan(0.01);
     }
     expect(rows.filter((r) => exactMatch(r.prediction, r.reference))).toHaveLength(0);
