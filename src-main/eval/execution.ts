@@ -1,5 +1,5 @@
 import type { SandboxResult, TableState } from './sandbox';
-import { hasTopLevelOrderBy, splitStatements, statementKind } from './sql-lex';
+import { hasTopLevelOrderBy, splitStatements, type Statement, statementKind } from './sql-lex';
 
 /**
  * Execution accuracy as the field defines it (Spider's test-suite evaluation):
@@ -112,18 +112,20 @@ export function sameState(gold: TableState[], pred: TableState[]): boolean {
   });
 }
 
+const changes = (s: Statement) => {
+  const kind = statementKind(s);
+  return kind !== 'query' && kind !== 'other';
+};
+
 /** Whether SQL changes data or schema (INSERT, UPDATE, DELETE, REPLACE, CREATE, DROP, ALTER...) rather than only reading. */
 export function changesData(sql: string): boolean {
-  return splitStatements(sql).some((s) => {
-    const kind = statementKind(s);
-    return kind !== 'query' && kind !== 'other';
-  });
+  return splitStatements(sql).some(changes);
 }
 
-/** Whether the rows returned are ordered: the last statement has ORDER BY at its top level. */
-export function hasOrderBy(sql: string): boolean {
+/** How gold SQL is judged: by the final state (it changes data), or by its rows - ordered when its last statement has a top-level ORDER BY. */
+export function goldShape(sql: string): { changesData: boolean; ordered: boolean } {
   const statements = splitStatements(sql);
-  return statements.length > 0 && hasTopLevelOrderBy(statements[statements.length - 1]);
+  return { changesData: statements.some(changes), ordered: statements.length > 0 && hasTopLevelOrderBy(statements[statements.length - 1]) };
 }
 
 export type ExecutionOutcome =
@@ -154,17 +156,23 @@ export function classifyError(message: string): { outcome: 'syntax_error' | 'unk
  * predicted statement to return rows; gold that changes data wants the prediction to
  * change data too (a no-op gold UPDATE must not make a SELECT right).
  */
-export function executionOutcome(input: { goldStatus: GoldStatus; goldSql: string; gold: SandboxResult; predSql: string; pred: SandboxResult | null }): { outcome: ExecutionOutcome; detail: string | null } {
-  const { goldStatus, goldSql, gold, predSql, pred } = input;
+export function executionOutcome(input: {
+  goldStatus: GoldStatus;
+  goldShape: ReturnType<typeof goldShape>;
+  gold: SandboxResult;
+  predSql: string;
+  pred: SandboxResult | null;
+}): { outcome: ExecutionOutcome; detail: string | null } {
+  const { goldStatus, goldShape: shape, gold, predSql, pred } = input;
   if (goldStatus !== 'ok') return { outcome: 'not_scored', detail: null };
   if (!predSql.trim() || !pred) return { outcome: 'empty', detail: null };
   if (pred.refused) return { outcome: 'refused', detail: pred.error };
   if (pred.timedOut) return { outcome: 'timeout', detail: pred.error };
   if (!pred.ok) return classifyError(pred.error ?? '');
-  if (changesData(goldSql)) {
+  if (shape.changesData) {
     if (!changesData(predSql)) return { outcome: 'wrong_statement_type', detail: 'the gold SQL changes data, the prediction only reads' };
     return { outcome: sameState(gold.state ?? [], pred.state ?? []) ? 'correct' : 'wrong_result', detail: null };
   }
   if (pred.kind !== 'query') return { outcome: 'wrong_statement_type', detail: 'the gold SQL returns rows, the prediction returns none' };
-  return { outcome: sameResult(gold, pred, hasOrderBy(goldSql)) ? 'correct' : 'wrong_result', detail: null };
+  return { outcome: sameResult(gold, pred, shape.ordered) ? 'correct' : 'wrong_result', detail: null };
 }

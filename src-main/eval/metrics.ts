@@ -22,12 +22,14 @@ export function tokenize13a(text: string): string[] {
   return line.split(/\s+/).filter(Boolean);
 }
 
-function ngramCounts(tokens: string[], maxOrder: number): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (let n = 1; n <= maxOrder; n++) {
-    for (let i = 0; i + n <= tokens.length; i++) {
-      const key = `${n}\u0000${tokens.slice(i, i + n).join('\u0001')}`;
-      counts.set(key, (counts.get(key) ?? 0) + 1);
+/** Counts of the n-grams of each order 1..maxOrder (index order - 1), keys built one token at a time. */
+function ngramCounts(tokens: string[], maxOrder: number): Map<string, number>[] {
+  const counts = Array.from({ length: maxOrder }, () => new Map<string, number>());
+  for (let i = 0; i < tokens.length; i++) {
+    let key = tokens[i];
+    for (let n = 1; n <= maxOrder && i + n <= tokens.length; n++) {
+      if (n > 1) key += `\u0001${tokens[i + n - 1]}`;
+      counts[n - 1].set(key, (counts[n - 1].get(key) ?? 0) + 1);
     }
   }
   return counts;
@@ -56,12 +58,9 @@ export function bleuStats(prediction: string, references: string[], maxOrder = 4
   const matches = new Array<number>(maxOrder).fill(0);
   const possible = new Array<number>(maxOrder).fill(0);
   // Each predicted n-gram is clipped by its largest count in any one reference.
-  const merged = new Map<string, number>();
-  for (const r of refs) for (const [k, c] of ngramCounts(r, maxOrder)) merged.set(k, Math.max(merged.get(k) ?? 0, c));
-  for (const [k, c] of ngramCounts(pred, maxOrder)) {
-    const overlap = Math.min(c, merged.get(k) ?? 0);
-    if (overlap > 0) matches[Number(k.slice(0, k.indexOf('\u0000'))) - 1] += overlap;
-  }
+  const [first, ...others] = refs.map((r) => ngramCounts(r, maxOrder));
+  for (const other of others) other.forEach((byOrder, o) => byOrder.forEach((c, k) => first[o].set(k, Math.max(first[o].get(k) ?? 0, c))));
+  ngramCounts(pred, maxOrder).forEach((byOrder, o) => byOrder.forEach((c, k) => (matches[o] += Math.min(c, first[o].get(k) ?? 0))));
   for (let n = 1; n <= maxOrder; n++) possible[n - 1] += Math.max(0, pred.length - n + 1);
   return { matches, possible, translationLength: pred.length, referenceLength: Math.min(...refs.map((r) => r.length)) };
 }
@@ -107,20 +106,15 @@ const f1 = (overlap: number, predTotal: number, refTotal: number) => {
   return p + r > 0 ? (2 * p * r) / (p + r) : 0;
 };
 
-function rougeN(pred: string[], ref: string[], n: number): number {
-  const grams = (t: string[]) => {
-    const m = new Map<string, number>();
-    for (let i = 0; i + n <= t.length; i++) {
-      const k = t.slice(i, i + n).join(' ');
-      m.set(k, (m.get(k) ?? 0) + 1);
-    }
-    return m;
-  };
-  const p = grams(pred);
-  const r = grams(ref);
-  let overlap = 0;
-  for (const [k, c] of p) overlap += Math.min(c, r.get(k) ?? 0);
-  return f1(overlap, Math.max(0, pred.length - n + 1), Math.max(0, ref.length - n + 1));
+/** ROUGE-1 and ROUGE-2 F1 from one pass of n-gram counts. */
+function rouge12(pred: string[], ref: string[]): [number, number] {
+  const p = ngramCounts(pred, 2);
+  const r = ngramCounts(ref, 2);
+  return [1, 2].map((n) => {
+    let overlap = 0;
+    p[n - 1].forEach((c, k) => (overlap += Math.min(c, r[n - 1].get(k) ?? 0)));
+    return f1(overlap, Math.max(0, pred.length - n + 1), Math.max(0, ref.length - n + 1));
+  }) as [number, number];
 }
 
 function lcsTable(a: string[], b: string[]): Int32Array[] {
@@ -199,7 +193,8 @@ export function rouge(prediction: string, reference: string): RougeScores {
   const rougeL = f1(lcs, p.length, r.length);
   // One line on each side: the union of one LCS is that LCS, so Lsum is L (and most SQL is one line).
   const oneLine = !prediction.includes('\n') && !reference.includes('\n');
-  return { rouge1: rougeN(p, r, 1), rouge2: rougeN(p, r, 2), rougeL, rougeLsum: oneLine ? rougeL : rougeLsum(prediction, reference) };
+  const [rouge1, rouge2] = rouge12(p, r);
+  return { rouge1, rouge2, rougeL, rougeLsum: oneLine ? rougeL : rougeLsum(prediction, reference) };
 }
 
 /**

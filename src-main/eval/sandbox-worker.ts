@@ -68,20 +68,50 @@ function snapshot(db, maxRows) {
   return tables;
 }
 
-// The database of the last context, kept between units: the gold SQL and the
-// prediction of one example share it, and building a schema costs more than running a
-// query. Each unit runs inside a savepoint rolled back afterwards (SQLite's DDL is
-// transactional too, temp objects included), so every unit sees exactly the freshly
-// built database. SQL with its own transaction control gets a database of its own.
-let cached = null;
+// One database per worker, kept for its whole life: the context's schema and rows are
+// built inside a savepoint, and each unit runs inside a second one, rolled back
+// afterwards (SQLite's DDL is transactional too, temp objects included), so every unit
+// sees exactly the freshly built database. The gold SQL and the prediction of one
+// example share one build; a new context first rolls the old one back. Creating a
+// database per context costs more than the queries: sql.js keeps it as a file in
+// Emscripten's in-memory file system. SQL with its own transaction control gets a
+// database of its own.
+let shared = null; // { db, context: string | null }
 
-function dropCache() {
-  if (cached) { try { cached.db.close(); } catch (e) { /* already gone */ } }
-  cached = null;
+function open(SQL) {
+  const db = new SQL.Database();
+  // Keep the journal in memory and the pages cached instead of going through the file layer.
+  db.exec('PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE');
+  return db;
+}
+
+function forget() {
+  if (shared) { try { shared.db.close(); } catch (e) { /* already gone */ } }
+  shared = null;
+}
+
+/** The shared database holding \`context\`, built now if it holds another one. */
+function withContext(SQL, context, maxRows) {
+  if (shared && shared.context === context) return shared.db;
+  if (!shared) shared = { db: open(SQL), context: null };
+  const db = shared.db;
+  if (shared.context !== null) {
+    shared.context = null;
+    try { db.exec('ROLLBACK TO sqlora_context; RELEASE sqlora_context'); } catch (e) { forget(); return withContext(SQL, context, maxRows); }
+  }
+  db.exec('SAVEPOINT sqlora_context');
+  try {
+    runStatements(db, context, maxRows);
+  } catch (e) {
+    try { db.exec('ROLLBACK TO sqlora_context; RELEASE sqlora_context'); } catch (e2) { forget(); }
+    throw e;
+  }
+  shared.context = context;
+  return db;
 }
 
 function build(SQL, context, maxRows) {
-  const db = new SQL.Database();
+  const db = open(SQL);
   try {
     runStatements(db, context, maxRows);
     return db;
@@ -105,11 +135,7 @@ function runUnit(SQL, unit) {
     if (unit.isolated) {
       db = build(SQL, unit.context, unit.maxRows);
     } else {
-      if (!cached || cached.context !== unit.context) {
-        dropCache();
-        cached = { context: unit.context, db: build(SQL, unit.context, unit.maxRows) };
-      }
-      db = cached.db;
+      db = withContext(SQL, unit.context, unit.maxRows);
       db.exec('SAVEPOINT sqlora_unit');
     }
   } catch (e) {
@@ -131,9 +157,9 @@ function runUnit(SQL, unit) {
   } finally {
     if (unit.isolated) db.close();
     else {
-      // Some errors make SQLite roll the whole transaction back, savepoint included:
-      // rebuild next time rather than trust the state.
-      try { db.exec('ROLLBACK TO sqlora_unit; RELEASE sqlora_unit'); } catch (e) { dropCache(); }
+      // Some errors make SQLite roll the whole transaction back, savepoints included:
+      // start afresh next time rather than trust the state.
+      try { db.exec('ROLLBACK TO sqlora_unit; RELEASE sqlora_unit'); } catch (e) { forget(); }
     }
   }
 }

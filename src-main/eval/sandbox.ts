@@ -123,8 +123,8 @@ export class SqlSandbox {
   private closed = false;
   /** Workers that died before they were ready, in a row: a broken install, not bad SQL. */
   private startFailures = 0;
-  /** Refusal checks of recent contexts: gold and prediction share one, and contexts are long. */
-  private contextRefusals = new Map<string, string | null>();
+  /** Checks of recent contexts (refusal; transaction control, which needs a database of its own): gold and prediction share one, and contexts are long. */
+  private contextChecked = new Map<string, { refusal: string | null; transactions: boolean }>();
 
   constructor(options: SandboxOptions = {}) {
     this.options = {
@@ -227,18 +227,18 @@ export class SqlSandbox {
       slot.worker.ref();
       slot.worker.postMessage({
         type: 'batch',
-        units: batch.map((p) => ({ id: p.id, context: p.context, sql: p.sql, wantState: p.wantState, isolated: usesTransactionControl(p.sql), maxRows: this.options.maxRows })),
+        units: batch.map((p) => ({ id: p.id, context: p.context, sql: p.sql, wantState: p.wantState, isolated: usesTransactionControl(p.sql) || this.contextChecks(p.context).transactions, maxRows: this.options.maxRows })),
       });
       this.arm(slot);
     }
   }
 
-  private contextRefusal(context: string): string | null {
-    let r = this.contextRefusals.get(context);
-    if (r === undefined) {
-      r = refusalReason(context);
-      if (this.contextRefusals.size >= 64) this.contextRefusals.delete(this.contextRefusals.keys().next().value!);
-      this.contextRefusals.set(context, r);
+  private contextChecks(context: string): { refusal: string | null; transactions: boolean } {
+    let r = this.contextChecked.get(context);
+    if (!r) {
+      r = { refusal: refusalReason(context), transactions: usesTransactionControl(context) };
+      if (this.contextChecked.size >= 64) this.contextChecked.delete(this.contextChecked.keys().next().value!);
+      this.contextChecked.set(context, r);
     }
     return r;
   }
@@ -247,7 +247,7 @@ export class SqlSandbox {
   run(context: string, sql: string, options: { timeoutMs?: number; wantState?: boolean } = {}): Promise<SandboxResult> {
     if (this.closed) return Promise.reject(new Error('the SQL sandbox is closed'));
     if (!sql.trim()) return Promise.resolve(failure('no SQL to run', 'statement'));
-    const contextRefusal = this.contextRefusal(context);
+    const contextRefusal = this.contextChecks(context).refusal;
     if (contextRefusal) return Promise.resolve(failure(`refused: ${contextRefusal}`, 'context', { refused: true }));
     const refusal = refusalReason(sql);
     if (refusal) return Promise.resolve(failure(`refused: ${refusal}`, 'statement', { refused: true }));

@@ -1,5 +1,5 @@
 import { bootstrapIntervals } from './bootstrap';
-import { changesData, classifyGold, type ExecutionOutcome, executionOutcome, type GoldStatus } from './execution';
+import { classifyGold, type ExecutionOutcome, executionOutcome, type GoldStatus, goldShape } from './execution';
 import { extractSql, hasNonLatinText, type OutputIssue, seedExtract } from './extract';
 import { bleuFromStats, type BleuStats, bleuStats, exactMatch, rouge, type RougeScores } from './metrics';
 import { type SandboxResult, SqlSandbox } from './sandbox';
@@ -162,12 +162,13 @@ export async function scorePredictions(examples: ScoreExample[], outputs: string
   try {
     const extracted = outputs.map((output) => (options.extraction === 'seed' ? seedExtract(output) : output.trim()));
     const clean = extracted.map((e) => extractSql(e));
+    const shapes = examples.map((ex) => (ex.context === null ? null : goldShape(ex.gold)));
     // All units are queued at once: the pool hands them to its workers in batches.
     let done = 0;
     const executions = examples.map(async (ex, i): Promise<[SandboxResult, SandboxResult | null] | null> => {
       if (!sandbox || ex.context === null || options.signal?.aborted) return null;
       // Gold that changes data is judged by the state it leaves; so is the prediction then.
-      const wantState = changesData(ex.gold);
+      const wantState = shapes[i]!.changesData;
       const pair = await Promise.all([sandbox.run(ex.context, ex.gold, { wantState }), clean[i].sql ? sandbox.run(ex.context, clean[i].sql, { wantState }) : Promise.resolve(null)]);
       options.onProgress?.(++done, examples.length);
       return pair;
@@ -188,7 +189,7 @@ export async function scorePredictions(examples: ScoreExample[], outputs: string
       const [gold, pred] = results[index] ?? [null, null];
       const goldClass = gold ? classifyGold(ex.gold, gold) : null;
       const { outcome, detail } =
-        gold && goldClass ? executionOutcome({ goldStatus: goldClass.status, goldSql: ex.gold, gold, predSql: clean[index].sql, pred }) : { outcome: 'not_scored' as const, detail: null };
+        gold && goldClass ? executionOutcome({ goldStatus: goldClass.status, goldShape: shapes[index]!, gold, predSql: clean[index].sql, pred }) : { outcome: 'not_scored' as const, detail: null };
       const truncated = options.truncated?.[index] ?? false;
       const tags: ErrorTag[] = [];
       if (outcome !== 'correct') {

@@ -79,6 +79,24 @@ describe('the SQL sandbox', () => {
     await one.close();
     expect(rs.map((r) => (r.ok ? (r.kind === 'query' ? r.rows[0][0] : 'change') : 'failed'))).toEqual([4, 'change', 4, 'change', 4, 5, 4, 'change', 'failed', 0, 5]);
   });
+
+  it('switches between contexts without leaking one into the next, a context with its own transaction included', async () => {
+    const other = 'CREATE TABLE notes (n TEXT); INSERT INTO notes VALUES (1);';
+    const ownTransaction = "BEGIN; CREATE TABLE notes (n TEXT); INSERT INTO notes VALUES ('a'), ('b'); COMMIT;";
+    const tables = "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name)";
+    const one = new SqlSandbox({ workers: 1 });
+    const rs = await Promise.all([
+      one.run(context, tables),
+      one.run(other, `INSERT INTO notes VALUES (2); ${tables}`),
+      one.run(context, tables),
+      one.run('CREATE TABLE broken (', 'SELECT 1'),
+      one.run(other, 'SELECT COUNT(*) FROM notes'),
+      one.run(ownTransaction, 'SELECT COUNT(*) FROM notes'),
+      one.run(context, tables),
+    ]);
+    await one.close();
+    expect(rs.map((r) => (r.ok ? r.rows[0][0] : r.failedIn))).toEqual(['sales', 'notes', 'sales', 'context', 1, 2, 'sales']);
+  });
 });
 
 describe('hostile SQL', () => {
