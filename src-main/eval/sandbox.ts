@@ -98,7 +98,7 @@ function sqlJs(): { sqlJsPath: string; wasmModule: WebAssembly.Module } {
   return compiled;
 }
 
-export function failure(error: string, failedIn: 'context' | 'statement', extra: { timedOut?: boolean; refused?: boolean; ms?: number } = {}): SandboxResult {
+function failure(error: string, failedIn: 'context' | 'statement', extra: { timedOut?: boolean; refused?: boolean; ms?: number } = {}): SandboxResult {
   return { ok: false, columns: [], rows: [], kind: 'query', error, failedIn, timedOut: extra.timedOut ?? false, refused: extra.refused ?? false, statements: 0, state: null, ms: extra.ms ?? 0 };
 }
 

@@ -131,7 +131,7 @@ const csvField = (v: unknown): string => {
 };
 
 /** RFC 4180 CSV of predictions, header first: what a spreadsheet or pandas needs to study the errors. */
-export function predictionsToCsv(predictions: PredictionRecord[]): string {
+function predictionsToCsv(predictions: PredictionRecord[]): string {
   const columns: [string, (p: PredictionRecord) => unknown][] = [
     ['ord', (p) => p.ord],
     ['prompt', (p) => p.prompt],
