@@ -449,12 +449,29 @@ const exportRequests = {
 
 // ---------------------------------------------------------------- evaluation (issue 7)
 
+/** [low, high] of a percentile bootstrap interval. */
+const Interval = z.tuple([z.number(), z.number()]);
+
+/** The main metrics of one group of examples (a complexity class, a task type, a domain). */
+export const GroupScores = z.object({
+  count: z.number(),
+  bleu: z.number(),
+  rougeL: z.number(),
+  exactMatch: z.number(),
+  correct: z.number(),
+  scored: z.number(),
+  accuracy: z.number().nullable(),
+});
+export type GroupScores = z.infer<typeof GroupScores>;
+
 export const EvalSummary = z.object({
   n: z.number(),
   bleu: z.number(),
   rouge1: z.number(),
   rouge2: z.number(),
   rougeL: z.number(),
+  /** Optional: evaluations stored before it was measured lack it. */
+  rougeLsum: z.number().optional(),
   exactMatch: z.number(),
   execution: z.object({
     accuracy: z.number().nullable(),
@@ -468,6 +485,34 @@ export const EvalSummary = z.object({
   /** Execution accuracy per complexity class. */
   byComplexity: z.record(z.string(), z.object({ correct: z.number(), scored: z.number() })).optional(),
   generation: z.object({ tokensPerS: z.number(), seconds: z.number() }).optional(),
+  /** Seeded 95% percentile bootstrap intervals of every corpus metric (execution accuracy over the scored examples). */
+  intervals: z
+    .object({
+      level: z.number(),
+      resamples: z.number(),
+      seed: z.number(),
+      bleu: Interval,
+      rouge1: Interval,
+      rouge2: Interval,
+      rougeL: Interval,
+      rougeLsum: Interval,
+      exactMatch: Interval,
+      executionAccuracy: Interval.nullable(),
+    })
+    .nullable()
+    .optional(),
+  /** The main metrics per complexity, task type and domain, for those the examples have. */
+  breakdown: z
+    .object({
+      complexity: z.record(z.string(), GroupScores).optional(),
+      taskType: z.record(z.string(), GroupScores).optional(),
+      domain: z.record(z.string(), GroupScores).optional(),
+    })
+    .optional(),
+  /** Examples per error tag (non_english, fenced, empty, truncated, syntax_error, unknown_table, unknown_column, wrong_statement_type, wrong_result, gold_invalid...). */
+  tags: z.record(z.string(), z.number()).optional(),
+  /** Examples per error tag and complexity: tag -> complexity -> count. */
+  tagsByComplexity: z.record(z.string(), z.record(z.string(), z.number())).optional(),
 });
 export type EvalSummary = z.infer<typeof EvalSummary>;
 
@@ -505,6 +550,16 @@ export const PredictionRecord = z.object({
   rougeL: z.number(),
   predictedRows: z.array(z.array(z.unknown())).nullable(),
   goldRows: z.array(z.array(z.unknown())).nullable(),
+  // Optional: predictions stored before error tags lack them.
+  /** Why it failed (see EvalSummary.tags); empty for a correct prediction. */
+  tags: z.array(z.string()).optional(),
+  /** The unknown table or column, the SQLite message, or why the statement type is wrong. */
+  detail: z.string().nullable().optional(),
+  /** Generation stopped at max new tokens. */
+  truncated: z.boolean().optional(),
+  rougeLsum: z.number().optional(),
+  taskType: z.string().nullable().optional(),
+  domain: z.string().nullable().optional(),
 });
 export type PredictionRecord = z.infer<typeof PredictionRecord>;
 
@@ -528,16 +583,31 @@ const evaluationRequests = {
   'eval.run': request('Generate SQL for a dataset part with a model (and adapter), execute and score it (a job).', EvalRunRequest, z.object({ evaluation: EvaluationRecord, jobId: z.string() })),
   'eval.list': request('All evaluations, newest first.', empty, z.array(EvaluationRecord)),
   'eval.get': request(
-    'One evaluation with a page of its predictions (optionally only one outcome).',
-    z.object({ id: z.number().int(), outcome: z.string().optional(), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+    'One evaluation with a page of its predictions (optionally only one outcome, or one error tag).',
+    z
+      .object({
+        id: z.number().int(),
+        outcome: z.string().optional(),
+        tag: z.string().optional(),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(100),
+      })
+      .strict(),
     z.object({ evaluation: EvaluationRecord, total: z.number(), predictions: z.array(PredictionRecord) }),
+  ),
+  'eval.exportCsv': request(
+    "An evaluation's predictions as CSV (prompt, context, gold, predicted, raw output, outcome, tags, error, both results), optionally one outcome or tag.",
+    z.object({ id: z.number().int(), outcome: z.string().optional(), tag: z.string().optional() }).strict(),
+    z.object({ filename: z.string(), csv: z.string(), rows: z.number() }),
   ),
   'eval.delete': request('Delete an evaluation and its predictions.', z.object({ id: z.number().int() }).strict(), z.object({ deleted: z.boolean() })),
   'eval.score': request(
     'Score predictions made elsewhere against gold SQL (execution when a schema context is given); nothing is stored.',
     z
       .object({
-        rows: z.array(z.object({ gold: z.string(), output: z.string(), context: z.string().nullable() })).min(1, 'give at least one prediction'),
+        rows: z
+          .array(z.object({ gold: z.string(), output: z.string(), context: z.string().nullable(), prompt: z.string().nullable().optional(), complexity: z.string().nullable().optional() }))
+          .min(1, 'give at least one prediction'),
         extraction: z.enum(['seed', 'none']).default('none'),
       })
       .strict(),
