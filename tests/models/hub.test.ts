@@ -24,17 +24,24 @@ let root: string;
 let repoFiles: Record<string, Buffer>;
 let server: Server;
 let endpoint: string;
-const behaviour = { cutOnce: false, corrupt: false, requireToken: true, gated: false, modelType: 'gemma3_text' };
+const behaviour = { cutOnce: false, corrupt: null as string | null, requireToken: true, gated: false, modelType: 'gemma3_text' };
+/** Git's object id of a file, which the Hub lists as blobId: sha1 of "blob SIZE\0" + content. */
+const gitSha1 = (data: Buffer) => createHash('sha1').update(`blob ${data.length}\0`).update(data).digest('hex');
 const rangesSeen: string[] = [];
+/** A file as the server sends it: config.json with the model_type of the moment. */
+const fileData = (name: string) => (name === 'config.json' ? Buffer.from(JSON.stringify({ ...JSON.parse(repoFiles[name].toString()), model_type: behaviour.modelType })) : repoFiles[name]);
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'sqlora-hub-'));
   writeTinyGemma3(join(root, 'repo'), { hiddenSize: 16, intermediateSize: 32, numLayers: 1, numHeads: 2, numKvHeads: 1, headDim: 8, slidingWindow: 8 }, 5);
   repoFiles = Object.fromEntries(readdirSync(join(root, 'repo')).map((f) => [f, readFileSync(join(root, 'repo', f))]));
   repoFiles['README.md'] = Buffer.from('# tiny');
-  const fileData = (name: string) => (name === 'config.json' ? Buffer.from(JSON.stringify({ ...JSON.parse(repoFiles[name].toString()), model_type: behaviour.modelType })) : repoFiles[name]);
   server = createServer((req, res) => {
     const url = new URL(req.url!, 'http://x');
+    if (behaviour.gated && !req.headers.authorization) {
+      res.writeHead(401, { 'x-error-code': 'GatedRepo' }).end(JSON.stringify({ error: 'Access to model org/tiny is restricted. You must be authenticated to access it.' }));
+      return;
+    }
     if (behaviour.requireToken && req.headers.authorization !== `Bearer ${TOKEN}`) {
       res.writeHead(401).end(JSON.stringify({ error: 'Invalid credentials in Authorization header' }));
       return;
@@ -46,8 +53,8 @@ beforeAll(async () => {
     if (url.pathname === '/api/models/org/tiny/revision/main') {
       const siblings = Object.keys(repoFiles).map((name) => [name, fileData(name)] as const).map(([name, data]) =>
         name.endsWith('.safetensors') || name === 'tokenizer.json'
-          ? { rfilename: name, size: data.length, blobId: createHash('sha1').update(data).digest('hex'), lfs: { sha256: createHash('sha256').update(data).digest('hex'), size: data.length } }
-          : { rfilename: name, size: data.length, blobId: createHash('sha1').update(data).digest('hex') },
+          ? { rfilename: name, size: data.length, blobId: gitSha1(data), lfs: { sha256: createHash('sha256').update(data).digest('hex'), size: data.length } }
+          : { rfilename: name, size: data.length, blobId: gitSha1(data) },
       );
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'org/tiny', sha: COMMIT, siblings }));
       return;
@@ -55,7 +62,7 @@ beforeAll(async () => {
     const m = /^\/org\/tiny\/resolve\/([0-9a-f]{40})\/(.+)$/.exec(url.pathname);
     if (m && repoFiles[m[2]]) {
       let data = fileData(m[2]);
-      if (behaviour.corrupt && m[2] === 'model.safetensors') {
+      if (behaviour.corrupt === m[2]) {
         data = Buffer.from(data);
         data[data.length - 10] ^= 0xff;
       }
@@ -81,7 +88,7 @@ afterAll(() => {
   server.close();
   rmSync(root, { recursive: true, force: true });
 });
-beforeEach(() => Object.assign(behaviour, { cutOnce: false, corrupt: false, requireToken: true, gated: false, modelType: 'gemma3_text' }));
+beforeEach(() => Object.assign(behaviour, { cutOnce: false, corrupt: null, requireToken: true, gated: false, modelType: 'gemma3_text' }));
 
 const download = (cacheDir: string, token: string | null = TOKEN) => downloadModel({ id: 'org/tiny', token, cacheDir, endpoint });
 
@@ -113,12 +120,41 @@ describe('Hub downloads into the standard cache', () => {
   });
 
   it('catches a corrupted byte by sha256 and keeps nothing of it', async () => {
-    behaviour.corrupt = true;
+    behaviour.corrupt = 'model.safetensors';
     const cache = join(root, 'cache3');
     await expect(download(cache)).rejects.toThrow(/model\.safetensors is corrupted: sha256 [0-9a-f]{64}, the Hub lists [0-9a-f]{64}/);
     const blobs = readdirSync(join(cache, 'models--org--tiny', 'blobs'));
     expect(blobs.some((b) => b.endsWith('.incomplete'))).toBe(false);
     expect(existsSync(join(cache, 'models--org--tiny', 'refs', 'main'))).toBe(false);
+  });
+
+  it('catches a corrupted non-LFS file by its git blob sha1', async () => {
+    behaviour.corrupt = 'tokenizer_config.json';
+    const cache = join(root, 'cache-sha1');
+    const expected = gitSha1(repoFiles['tokenizer_config.json']);
+    await expect(download(cache)).rejects.toThrow(new RegExp(`tokenizer_config\\.json is corrupted: git-sha1 [0-9a-f]{40}, the Hub lists ${expected}`));
+    expect(existsSync(join(cache, 'models--org--tiny', 'blobs', expected))).toBe(false);
+    behaviour.corrupt = null;
+    const result = await download(cache);
+    // The blob is named by the git id it was checked against, as huggingface_hub names it.
+    expect(readFileSync(join(cache, 'models--org--tiny', 'blobs', expected)).equals(repoFiles['tokenizer_config.json'])).toBe(true);
+    expect(readFileSync(join(result.path, 'tokenizer_config.json')).equals(repoFiles['tokenizer_config.json'])).toBe(true);
+  });
+
+  it('refuses before the first byte when the disk has less room than the files left to fetch, naming both sizes', async () => {
+    const cache = join(root, 'cache-full');
+    const needed = Object.keys(repoFiles).filter((f) => f !== 'README.md').reduce((n, f) => n + fileData(f).length, 0);
+    const err = await downloadModel({ id: 'org/tiny', token: TOKEN, cacheDir: cache, endpoint, freeBytes: () => 1000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HubError);
+    expect((err as HubError).kind).toBe('disk_full');
+    expect((err as HubError).message).toBe(
+      `Not enough disk space for org/tiny: it needs ${(needed / 1e9).toFixed(2)} GB (${needed.toLocaleString('en-US')} bytes) in ${cache}, and only 0.00 GB (1,000 bytes) is free. Free some space, or set HF_HUB_CACHE to a folder on another disk.`,
+    );
+    expect(readdirSync(join(cache, 'models--org--tiny', 'blobs'))).toEqual([]);
+    // Blobs already in the cache need no room: a complete cache downloads again on a full disk.
+    await download(cache);
+    const again = await downloadModel({ id: 'org/tiny', token: TOKEN, cacheDir: cache, endpoint, freeBytes: () => 0 });
+    expect(again.commit).toBe(COMMIT);
   });
 
   it('says what to do for a missing or bad token, a gated model, an unknown repo, and a model that is not Gemma 3', async () => {
@@ -128,6 +164,8 @@ describe('Hub downloads into the standard cache', () => {
     await expect(bad).rejects.not.toThrow(/hf_wrong_token_value/);
     behaviour.gated = true;
     await expect(download(join(root, 'c5'))).rejects.toThrow(new RegExp(`gated model .* Accept it at .*/org/tiny`));
+    // Without a token the Hub answers a gated repo with 401 and GatedRepo: the message still says where the licence is.
+    await expect(download(join(root, 'c5'), null)).rejects.toThrow(/org\/tiny is a gated model: it needs a Hugging Face token \(401\) and its licence accepted at https:\/\/huggingface\.co\/org\/tiny/);
     behaviour.gated = false;
     await expect(downloadModel({ id: 'org/missing', token: TOKEN, cacheDir: join(root, 'c6'), endpoint })).rejects.toThrow(/No model org\/missing .*\(404\)/);
     behaviour.modelType = 'llama';
