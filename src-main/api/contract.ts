@@ -613,6 +613,17 @@ export const ModelSummary = z.object({
 });
 export type ModelSummary = z.infer<typeof ModelSummary>;
 
+export const HfTokenStatus = z.object({
+  /** Where the token in use comes from, in the lookup order the CLI shares; never the token itself. */
+  source: z.enum(['settings', 'HF_TOKEN', 'token file']).nullable(),
+  /** An OS keychain is available, so a token can be saved (the CLI has none). */
+  canStore: z.boolean(),
+  stored: z.boolean(),
+  /** Saved by the app but not decryptable here (the CLI, or a changed keychain): skipped. */
+  storedUnreadable: z.boolean(),
+});
+export type HfTokenStatus = z.infer<typeof HfTokenStatus>;
+
 const modelRequests = {
   'models.list': request('Registered base models with their summaries.', empty, z.array(ModelSummary)),
   'models.add': request('Register a local Hugging Face model folder (checked with the engine loader, not copied).', z.object({ path: z.string().min(1), name: z.string().min(1).optional() }).strict(), ModelSummary),
@@ -627,6 +638,13 @@ const modelRequests = {
     Job,
   ),
   'models.remove': request('Forget a registered model (its files stay where they are).', z.object({ id: z.number().int() }).strict(), z.object({ removed: z.boolean() })),
+  'models.tokenStatus': request('Where the Hugging Face token comes from: settings, $HF_TOKEN, the huggingface_hub token file, or none (never the token).', empty, HfTokenStatus),
+  'models.setToken': request(
+    'Save the Hugging Face token in the settings, encrypted with the OS keychain (Electron safeStorage); refused where there is none.',
+    z.object({ token: z.string().trim().min(1, 'give a token') }).strict(),
+    HfTokenStatus,
+  ),
+  'models.clearToken': request('Forget the Hugging Face token saved in the settings.', empty, HfTokenStatus),
 };
 
 export const requests = {

@@ -15,7 +15,7 @@ import { nowIso, type Store } from '../store';
  */
 export { discoverCachedModels, hubCacheDir } from './hf-cache';
 export { downloadModel, HubError } from './hub-download';
-export { redact, resolveToken } from './hf-token';
+export { redact, resolveToken, type SecretCipher, TokenSetting } from './hf-token';
 
 export interface ModelSummary {
   id: number;

@@ -1,9 +1,18 @@
+import { join } from 'node:path';
 import type { Handlers } from '../api/server';
-import { discoverCachedModels, downloadModel, HubError, hubCacheDir, listModels, redact, registerModel, removeModel, resolveToken } from '../models';
+import { discoverCachedModels, downloadModel, HubError, hubCacheDir, listModels, redact, registerModel, removeModel, type SecretCipher, TokenSetting } from '../models';
 import type { ServiceContext } from './context';
 
-/** Base models: register local folders, find the Hugging Face cache, download from the Hub. */
-export function modelHandlers({ store, jobs }: ServiceContext, options: { token?: () => string | null } = {}): Pick<Handlers, 'models.list' | 'models.add' | 'models.discover' | 'models.download' | 'models.remove'> {
+/**
+ * Base models: register local folders, find the Hugging Face cache, download from
+ * the Hub with the token looked up as the CLI does. `cipher` encrypts the token
+ * setting (Electron's safeStorage in the app; null in the CLI and tests).
+ */
+export function modelHandlers(
+  { store, jobs, dataDir }: ServiceContext,
+  options: { cipher: SecretCipher | null },
+): Pick<Handlers, 'models.list' | 'models.add' | 'models.discover' | 'models.download' | 'models.remove' | 'models.tokenStatus' | 'models.setToken' | 'models.clearToken'> {
+  const tokenSetting = new TokenSetting(join(dataDir, 'hf-token.enc'), options.cipher);
   return {
     async 'models.list'() {
       return listModels(store);
@@ -15,7 +24,7 @@ export function modelHandlers({ store, jobs }: ServiceContext, options: { token?
       return discoverCachedModels();
     },
     async 'models.download'({ id, revision }) {
-      const { token } = resolveToken(options.token?.() ?? null);
+      const { token } = tokenSetting.resolve();
       return jobs.start('download', `Download ${id}`, async (job) => {
         try {
           const result = await downloadModel({
@@ -37,6 +46,17 @@ export function modelHandlers({ store, jobs }: ServiceContext, options: { token?
     async 'models.remove'({ id }) {
       removeModel(store, id);
       return { removed: true };
+    },
+    async 'models.tokenStatus'() {
+      return tokenSetting.status();
+    },
+    async 'models.setToken'({ token }) {
+      tokenSetting.save(token);
+      return tokenSetting.status();
+    },
+    async 'models.clearToken'() {
+      tokenSetting.clear();
+      return tokenSetting.status();
     },
   };
 }

@@ -1,12 +1,15 @@
-import { createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { HfTokenStatus } from '../../src-main/api/contract';
 import { dispatch } from '../../src-main/api/server';
-import { discoverCachedModels, downloadModel, HubError, registerModel, resolveToken } from '../../src-main/models';
+import { spawnNodeEngine } from '../../src-main/engine/host';
+import { discoverCachedModels, downloadModel, HubError, registerModel, resolveToken, type SecretCipher } from '../../src-main/models';
+import { createBackend } from '../../src-main/services';
 import { writeTinyGemma3 } from '../../src-main/model/tiny-model';
 import { describeAdapter } from '../../src-main/model/lora';
 import { knownConfig } from '../../src-main/model/known-models';
@@ -208,6 +211,88 @@ describe('Hub downloads into the standard cache', () => {
       expect(store.includes(Buffer.from(TOKEN))).toBe(false);
       await backend.cleanup();
     } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    }
+  });
+
+  it('saves the token from the settings encrypted, uses it first, and never writes, logs or reports it in plain text', async () => {
+    // A stand-in for safeStorage: AES-GCM under a key that lives only in this test.
+    const key = randomBytes(32);
+    const cipher: SecretCipher = {
+      encrypt: (plain) => {
+        const iv = randomBytes(12);
+        const c = createCipheriv('aes-256-gcm', key, iv);
+        const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
+        return Buffer.concat([iv, c.getAuthTag(), body]);
+      },
+      decrypt: (data) => {
+        const d = createDecipheriv('aes-256-gcm', key, data.subarray(0, 12));
+        d.setAuthTag(data.subarray(12, 28));
+        return Buffer.concat([d.update(data.subarray(28)), d.final()]).toString('utf8');
+      },
+    };
+    const home = join(root, 'hfhome-settings');
+    mkdirSync(home, { recursive: true });
+    writeFileSync(join(home, 'token'), 'hf_from_file_abcdef\n');
+    const saved = { HF_HOME: process.env.HF_HOME, HF_TOKEN: process.env.HF_TOKEN, HF_TOKEN_PATH: process.env.HF_TOKEN_PATH, HF_ENDPOINT: process.env.HF_ENDPOINT, HF_HUB_CACHE: process.env.HF_HUB_CACHE };
+    const dataDir = mkdtempSync(join(tmpdir(), 'sqlora-token-'));
+    const printed: string[] = [];
+    const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) => vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void printed.push(a.map(String).join(' '))));
+    const app = createBackend({ dataDir, transport: 'ipc', spawnEngine: spawnNodeEngine, secrets: cipher });
+    try {
+      process.env.HF_HOME = home;
+      delete process.env.HF_TOKEN_PATH;
+      process.env.HF_TOKEN = 'hf_from_env_abcdef';
+      process.env.HF_ENDPOINT = endpoint;
+      process.env.HF_HUB_CACHE = join(root, 'cache-settings');
+      const call = async (method: string, input: unknown = {}) => {
+        const r = await dispatch(app.handlers, method, input);
+        if (!r.ok) throw new Error(r.error.message);
+        return r.value as HfTokenStatus;
+      };
+      expect(await call('models.tokenStatus')).toEqual({ source: 'HF_TOKEN', canStore: true, stored: false, storedUnreadable: false });
+      expect(await call('models.setToken', { token: ` ${TOKEN} ` })).toEqual({ source: 'settings', canStore: true, stored: true, storedUnreadable: false });
+
+      // On disk: ciphertext only, in its own file; the store has no trace of it.
+      const file = readFileSync(join(dataDir, 'hf-token.enc'));
+      for (const form of [TOKEN, Buffer.from(TOKEN).toString('base64'), Buffer.from(TOKEN).toString('hex')]) expect(file.includes(Buffer.from(form))).toBe(false);
+      expect(cipher.decrypt(file)).toBe(TOKEN);
+
+      // The settings token goes first: the server accepts only TOKEN, not the $HF_TOKEN one.
+      const started = await dispatch(app.handlers, 'models.download', { id: 'org/tiny' });
+      const done = await app.jobs.wait((started as { value: { id: string } }).value.id);
+      expect(done.status, done.error ?? '').toBe('completed');
+      const jobs = JSON.stringify(await dispatch(app.handlers, 'jobs.list', {}));
+      expect(jobs.includes(TOKEN)).toBe(false);
+
+      // The CLI (no keychain) on the same data folder skips what it cannot read, and refuses to save in plain text.
+      const cli = createBackend({ dataDir: mkdtempSync(join(tmpdir(), 'sqlora-token-cli-')), transport: 'http', spawnEngine: spawnNodeEngine });
+      cpSync(join(dataDir, 'hf-token.enc'), join(cli.dataDir, 'hf-token.enc'));
+      const cliStatus = await dispatch(cli.handlers, 'models.tokenStatus', {});
+      expect(cliStatus).toEqual({ ok: true, value: { source: 'HF_TOKEN', canStore: false, stored: true, storedUnreadable: true } });
+      const refused = await dispatch(cli.handlers, 'models.setToken', { token: 'hf_cli_attempt_abcdef' });
+      expect(refused).toEqual({ ok: false, error: { code: 'failed', message: expect.stringMatching(/^No OS keychain is available here, so the token is not saved/) } });
+      expect(readFileSync(join(cli.dataDir, 'hf-token.enc')).equals(file)).toBe(true);
+      await cli.close();
+      rmSync(cli.dataDir, { recursive: true, force: true });
+
+      // Clearing it falls back to $HF_TOKEN, then to the token file.
+      expect(await call('models.clearToken')).toEqual({ source: 'HF_TOKEN', canStore: true, stored: false, storedUnreadable: false });
+      expect(existsSync(join(dataDir, 'hf-token.enc'))).toBe(false);
+      delete process.env.HF_TOKEN;
+      expect((await call('models.tokenStatus')).source).toBe('token file');
+
+      // Nothing in the data folder (store, its WAL, job files) and nothing printed holds any of the tokens.
+      const written = readdirSync(dataDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => readFileSync(join(e.parentPath, e.name)));
+      expect(written.length).toBeGreaterThan(0);
+      for (const secret of [TOKEN, 'hf_from_env_abcdef', 'hf_from_file_abcdef']) {
+        expect(written.some((b) => b.includes(Buffer.from(secret)))).toBe(false);
+        expect(printed.join('\n')).not.toContain(secret);
+      }
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
       for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
     }
   });
