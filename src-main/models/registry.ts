@@ -6,7 +6,7 @@ import { ModelFileError, SafetensorsFile } from '../model/safetensors';
 import { ModelWeights } from '../model/weights';
 import { nowIso, type Store } from '../store';
 import { snapshotRepoId } from './hf-cache';
-import { memoryFit, trainingEstimate } from './memory-fit';
+import { backendLimit, memoryFit, trainingEstimate } from './memory-fit';
 
 /**
  * Base models the workbench knows, registered by path (never copied): local
@@ -70,7 +70,7 @@ export function inspectModelFolder(path: string): FolderInspection {
     diskBytes,
     missing,
     trainingBytes: training.totalBytes,
-    fitsWasm: memoryFit(training, 'wasm').backends.find((b) => b.backend === 'wasm')!.fits,
+    fitsWasm: training.totalBytes <= backendLimit('wasm'),
   };
 }
 
