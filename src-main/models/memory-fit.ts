@@ -1,7 +1,7 @@
 import { totalmem } from 'node:os';
 import { BackendName, type MemoryFit } from '../api/contract';
 import type { Gemma3Config } from '../model/config';
-import { estimateMemory, type MemoryEstimate, WASM_HEAP_LIMIT } from '../model/memory';
+import { estimateMemory, type MemoryEstimate, WASM_HEAP_LIMIT, WASM_SAFE_FRACTION } from '../model/memory';
 
 /**
  * Whether training a model fits a backend's memory, from the engine's own estimate
@@ -19,7 +19,7 @@ export const trainingEstimate = (config: Gemma3Config): MemoryEstimate =>
  * have about three quarters of it - so a quarter is left to the system and the app.
  */
 export function backendLimit(backend: BackendName, machineBytes = totalmem()): number {
-  return backend === 'wasm' ? WASM_HEAP_LIMIT * 0.9 : machineBytes * 0.75;
+  return backend === 'wasm' ? WASM_HEAP_LIMIT * WASM_SAFE_FRACTION : machineBytes * 0.75;
 }
 
 export function memoryFit(estimate: Pick<MemoryEstimate, 'totalBytes' | 'weightsBytes'>, chosen: BackendName | null, machineBytes = totalmem()): MemoryFit {
