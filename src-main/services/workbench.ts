@@ -26,7 +26,7 @@ export function workbenchHandlers(context: ServiceContext): Pick<Handlers, 'app.
   return {
     async 'app.defaults'() {
       const existing = store.db.prepare('SELECT id FROM datasets WHERE name = ? ORDER BY id LIMIT 1').get(DEFAULT_DATASET_NAME) as { id: number } | undefined;
-      let datasetId = existing?.id ?? null;
+      const datasetId = existing?.id ?? null;
       let importJobId: string | null = null;
       const files = ['train', 'validation', 'test'].map((split) => ({ path: join(defaultDatasetDir, `${split}.jsonl`), split }));
       if (datasetId === null && files.every((f) => existsSync(f.path))) {
