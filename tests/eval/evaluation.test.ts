@@ -2,11 +2,9 @@ import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatch } from '../../src-main/api/server';
 import { CsvParser } from '../../src-main/data/csv';
-import type { Input, Method, Output } from '../../src-main/api/contract';
 import { writeTinyGemma3 } from '../../src-main/model/tiny-model';
-import { tempBackend } from '../helpers/backend';
+import { apiCaller, tempBackend } from '../helpers/backend';
 import { fixture, haveFixtures } from '../helpers/fixtures';
 
 /**
@@ -15,11 +13,7 @@ import { fixture, haveFixtures } from '../helpers/fixtures';
  * results stored and read back page by page.
  */
 const backend = tempBackend();
-const call = async <M extends Method>(method: M, input: Input<M>): Promise<Output<M>> => {
-  const r = await dispatch(backend.handlers, method, input);
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value as Output<M>;
-};
+const call = apiCaller(backend);
 const modelDir = join(backend.dataDir, 'tiny-model');
 let datasetId: number;
 

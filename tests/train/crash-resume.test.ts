@@ -1,11 +1,10 @@
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Input, Method, Output, RunRecord } from '../../src-main/api/contract';
-import { dispatch } from '../../src-main/api/server';
+import type { RunRecord } from '../../src-main/api/contract';
 import { SafetensorsFile } from '../../src-main/model/safetensors';
 import { writeTinyGemma3 } from '../../src-main/model/tiny-model';
 import { SEED_RECIPE, type TrainConfig } from '../../src-main/train/config';
-import { tempBackend } from '../helpers/backend';
+import { apiCaller, tempBackend } from '../helpers/backend';
 
 /**
  * The crash the issue names: the engine process killed with SIGKILL in the middle
@@ -14,11 +13,7 @@ import { tempBackend } from '../helpers/backend';
  * seed's LoRA dropout on, so the random masks must line up across the restart too.
  */
 const backend = tempBackend();
-const call = async <M extends Method>(method: M, input: Input<M>): Promise<Output<M>> => {
-  const r = await dispatch(backend.handlers, method, input);
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value as Output<M>;
-};
+const call = apiCaller(backend);
 const modelDir = join(backend.dataDir, 'tiny-model');
 let config: TrainConfig;
 
