@@ -189,13 +189,15 @@ export interface GenerateOptions {
   count: number;
   /** Domain names to draw from; all domains when omitted. */
   domains?: string[];
+  /** Domains given whole (the pretraining corpus's procedural ones); replaces `domains`. */
+  specs?: DomainSpec[];
   /** id of the first row. */
   firstId?: number;
 }
 
 export function generateExamples(options: GenerateOptions): TextToSqlRow[] {
   const random = seededRandom(options.seed);
-  const domains = options.domains ? options.domains.map(domainByName) : DOMAINS;
+  const domains = options.specs ?? (options.domains ? options.domains.map(domainByName) : DOMAINS);
   const counts = classCounts(options.count);
   const plan = shuffle(
     COMPLEXITIES.flatMap((c) => Array.from({ length: counts[c] }, () => c)),

@@ -8,7 +8,8 @@ import { seededRandom } from '../train/batching';
 
 /**
  * Training every weight of a small Gemma 3 from scratch on a token stream (next
- * token prediction on random windows): how the default base model is built. The
+ * token prediction on windows that start at a random document, so a document's
+ * SQL is seen with the schema it refers to): how the default base model is built. The
  * model is small, so the whole forward stays on the tape - no checkpointing - and
  * the full logits fit.
  */
@@ -24,9 +25,10 @@ export interface PretrainOptions {
   logEvery?: number;
 }
 
-export function pretrain(model: Gemma3Model, stream: Int32Array, options: PretrainOptions): { finalLoss: number; seconds: number } {
+export function pretrain(model: Gemma3Model, stream: Int32Array, docStarts: Int32Array, options: PretrainOptions): { finalLoss: number; seconds: number } {
   const { batchSize: B, seqLen: T } = options;
-  if (stream.length < T + 2) throw new Error(`the corpus has ${stream.length} tokens, fewer than one window of ${T + 1}`);
+  const starts = docStarts.filter((s) => s + T + 1 <= stream.length);
+  if (!starts.length) throw new Error(`the corpus has ${stream.length} tokens, fewer than one window of ${T + 1}`);
   const variables = model.variables();
   if (!variables.length) throw new Error('pretrain needs a model built with trainable weights');
   const optimizer = new AdamW(variables);
@@ -42,7 +44,7 @@ export function pretrain(model: Gemma3Model, stream: Int32Array, options: Pretra
       const ids: number[][] = [];
       const targets = new Int32Array(B * T);
       for (let b = 0; b < B; b++) {
-        const start = Math.floor(random() * (stream.length - T - 1));
+        const start = starts[Math.floor(random() * starts.length)];
         ids.push(Array.from(stream.subarray(start, start + T)));
         targets.set(stream.subarray(start + 1, start + T + 1), b * T);
       }

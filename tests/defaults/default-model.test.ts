@@ -85,9 +85,9 @@ describe('the embedded default model', () => {
     expect(chat.lossSum / chat.tokens).toBeGreaterThan(known.lossSum / known.tokens + 2);
     const out = generate(model, [f.inputIds.slice(0, f.promptLength)], { maxNewTokens: 12, stopTokenIds: [1, 5] });
     expect(out.tokens[0].length).toBeGreaterThan(0);
-    // An immediate <end_of_turn> and ids past the 3,440-entry vocabulary (the embedding has 4,096 rows) decode without error.
+    // An immediate <end_of_turn> and ids the tokenizer does not know (a model may pad its embedding past the vocabulary) decode without error.
     expect(tokenizer.decode([])).toBe('');
-    expect(tokenizer.decode([4000, 4095])).toBe('');
+    expect(tokenizer.decode([5000, 9999])).toBe('');
     model.dispose();
   });
 });

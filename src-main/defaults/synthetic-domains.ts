@@ -1,0 +1,139 @@
+import type { DomainSpec } from './domains';
+import { pick } from './templates';
+
+/**
+ * Procedural domains for the default model's pretraining corpus: the same
+ * three-table shape as the dataset's domains, with table and column names drawn
+ * from word pools. Thousands of distinct schemas teach the small model to copy
+ * identifiers from the schema it is shown instead of remembering a few fixed
+ * domains - the skill the held-out test domains need. Words naming a held-out
+ * domain's tables are excluded by the caller, so no test schema leaks in.
+ */
+
+// [singular, plural] nouns for grouping and entity tables.
+const THINGS: [string, string][] = [
+  ['garden', 'gardens'], ['museum', 'museums'], ['library', 'libraries'], ['studio', 'studios'], ['bakery', 'bakeries'],
+  ['factory', 'factories'], ['harbor', 'harbors'], ['camp', 'camps'], ['gallery', 'galleries'], ['market', 'markets'],
+  ['theater', 'theaters'], ['station', 'stations'], ['workshop', 'workshops'], ['kitchen', 'kitchens'], ['lab', 'labs'],
+  ['park', 'parks'], ['mine', 'mines'], ['vineyard', 'vineyards'], ['brewery', 'breweries'], ['club', 'clubs'],
+  ['team', 'teams'], ['office', 'offices'], ['depot', 'depots'], ['shelter', 'shelters'], ['garage', 'garages'],
+  ['pharmacy', 'pharmacies'], ['arena', 'arenas'], ['marina', 'marinas'], ['orchard', 'orchards'], ['ranch', 'ranches'],
+  ['festival', 'festivals'], ['venue', 'venues'], ['campus', 'campuses'], ['zoo', 'zoos'], ['aquarium', 'aquariums'],
+  ['bridge', 'bridges'], ['tunnel', 'tunnels'], ['dam', 'dams'], ['port', 'ports'], ['quarry', 'quarries'],
+  ['boat', 'boats'], ['truck', 'trucks'], ['drone', 'drones'], ['robot', 'robots'], ['sensor', 'sensors'],
+  ['machine', 'machines'], ['printer', 'printers'], ['engine', 'engines'], ['bicycle', 'bicycles'], ['scooter', 'scooters'],
+  ['book', 'books'], ['painting', 'paintings'], ['song', 'songs'], ['album', 'albums'], ['film', 'films'],
+  ['recipe', 'recipes'], ['course', 'courses'], ['exhibit', 'exhibits'], ['plant', 'plants'], ['tree', 'trees'],
+  ['animal', 'animals'], ['horse', 'horses'], ['volunteer', 'volunteers'], ['author', 'authors'], ['chef', 'chefs'],
+  ['pilot', 'pilots'], ['nurse', 'nurses'], ['driver', 'drivers'], ['member', 'members'], ['student', 'students'],
+  ['tenant', 'tenants'], ['vendor', 'vendors'], ['supplier', 'suppliers'], ['client', 'clients'], ['donor', 'donors'],
+  ['athlete', 'athletes'], ['coach', 'coaches'], ['mentor', 'mentors'], ['ranger', 'rangers'], ['guide', 'guides'],
+  ['engineer', 'engineers'], ['designer', 'designers'], ['farmer', 'farmers'], ['miner', 'miners'], ['sailor', 'sailors'],
+  ['game', 'games'], ['app', 'apps'], ['device', 'devices'], ['server', 'servers'], ['satellite', 'satellites'],
+  ['telescope', 'telescopes'], ['reactor', 'reactors'], ['turbine', 'turbines'], ['pump', 'pumps'], ['valve', 'valves'],
+  ['tool', 'tools'], ['kit', 'kits'], ['package', 'packages'], ['container', 'containers'], ['pallet', 'pallets'],
+  ['building', 'buildings'], ['room', 'rooms'], ['apartment', 'apartments'], ['cabin', 'cabins'], ['tent', 'tents'],
+  ['river', 'rivers'], ['lake', 'lakes'], ['forest', 'forests'], ['island', 'islands'], ['trail', 'trails'],
+  ['school bus', 'school buses'], ['food truck', 'food trucks'], ['art class', 'art classes'], ['wind farm', 'wind farms'],
+  ['bus route', 'bus routes'], ['data center', 'data centers'], ['call center', 'call centers'], ['fire station', 'fire stations'],
+];
+
+// [singular, plural] nouns for event tables.
+const EVENTS: [string, string][] = [
+  ['order', 'orders'], ['visit', 'visits'], ['inspection', 'inspections'], ['delivery', 'deliveries'], ['payment', 'payments'],
+  ['repair', 'repairs'], ['rental', 'rentals'], ['review', 'reviews'], ['shift', 'shifts'], ['trip', 'trips'],
+  ['session', 'sessions'], ['donation', 'donations'], ['reading', 'readings'], ['loan', 'loans'], ['purchase', 'purchases'],
+  ['incident', 'incidents'], ['audit', 'audits'], ['checkup', 'checkups'], ['lesson', 'lessons'], ['performance', 'performances'],
+  ['tour', 'tours'], ['claim', 'claims'], ['refund', 'refunds'], ['download', 'downloads'], ['measurement', 'measurements'],
+  ['launch', 'launches'], ['race', 'races'], ['match', 'matches'], ['screening', 'screenings'], ['test run', 'test runs'],
+  ['service call', 'service calls'], ['maintenance job', 'maintenance jobs'], ['sale', 'sales'], ['trade', 'trades'], ['shipment', 'shipments'],
+];
+
+// [column, phrase, min, max, integer]
+const MEASURES: [string, string, number, number, boolean][] = [
+  ['price', 'price', 2, 900, false], ['cost', 'cost', 10, 5000, false], ['weight_kg', 'weight in kilograms', 1, 3000, false],
+  ['score', 'score', 0, 100, true], ['rating', 'rating', 1, 10, false], ['length_m', 'length in meters', 1, 800, false],
+  ['budget', 'budget', 1000, 90000, true], ['revenue', 'revenue', 100, 99000, false], ['duration_minutes', 'duration in minutes', 5, 600, true],
+  ['quantity', 'quantity', 1, 500, true], ['capacity', 'capacity', 10, 5000, true], ['height_cm', 'height in centimeters', 20, 400, true],
+  ['distance_km', 'distance in kilometers', 1, 2000, false], ['temperature', 'temperature', 1, 45, false], ['volume_liters', 'volume in liters', 1, 9000, false],
+  ['age_years', 'age in years', 1, 90, true], ['speed_kmh', 'speed in km per hour', 5, 300, true], ['visitors', 'number of visitors', 10, 90000, true],
+  ['area_sqm', 'area in square meters', 20, 9000, false], ['fee', 'fee', 5, 800, false], ['salary', 'salary', 30000, 150000, true],
+  ['points', 'points', 0, 99, true], ['hours', 'hours', 1, 80, true], ['units', 'units', 1, 900, true], ['energy_kwh', 'energy in kWh', 1, 5000, false],
+  ['members', 'number of members', 2, 4000, true], ['tips', 'tips', 1, 300, false], ['discount', 'discount', 1, 60, true],
+  ['battery_level', 'battery level', 1, 100, true], ['depth_m', 'depth in meters', 1, 600, false], ['pages', 'number of pages', 20, 1200, true],
+];
+
+// [column suffix, phrase, values]: the entity's category column.
+const KINDS: [string, string, string][] = [
+  ['type', 'type', 'standard|premium|basic|deluxe|compact'], ['status', 'status', 'active|paused|retired|pending'],
+  ['category', 'category', 'alpha|beta|gamma|delta|omega'], ['color', 'color', 'red|blue|green|black|white|yellow'],
+  ['size', 'size', 'small|medium|large|extra large'], ['grade', 'grade', 'A|B|C|D'], ['level', 'level', 'beginner|intermediate|advanced|expert'],
+  ['material', 'material', 'steel|wood|plastic|glass|copper'], ['brand', 'brand', 'Acme|Globex|Initech|Umbrella|Vortex'],
+  ['language', 'language', 'English|Spanish|French|German|Hindi'], ['priority', 'priority', 'low|normal|high|urgent'],
+  ['tier', 'tier', 'bronze|silver|gold|platinum'], ['style', 'style', 'modern|classic|rustic|minimal'], ['shift', 'shift', 'morning|evening|night'],
+];
+
+// [column, phrase, values]: the grouping table's place-like column.
+const PLACES: [string, string, string][] = [
+  ['city', 'city', 'Lisbon|Osaka|Toronto|Nairobi|Lima|Oslo|Perth|Quito'], ['country', 'country', 'Peru|Kenya|Norway|Japan|Italy|Chile|Ghana|India'],
+  ['region', 'region', 'north|south|east|west|central'], ['state', 'state', 'Utah|Iowa|Maine|Idaho|Vermont|Georgia'],
+  ['district', 'district', 'Harbor|Old Town|Uptown|Riverside|Midtown'], ['zone', 'zone', 'Zone 1|Zone 2|Zone 3|Zone 4'],
+  ['province', 'province', 'Alberta|Ontario|Quebec|Manitoba'], ['continent', 'continent', 'Europe|Asia|Africa|Oceania|America'],
+];
+
+const NAME_A = 'Silver|North|Golden|Blue|Red|Green|Quiet|Bright|Old|New|Stone|Maple|Cedar|River|Sunny|Iron|Crystal|Rapid|Lucky|Wild|Royal|Little|Grand|Twin'.split('|');
+const NAME_B = 'Oak|Harbor|Peak|Valley|Star|Falcon|Bridge|Field|Point|Hill|Ridge|Lake|Creek|Forge|Arrow|Wolf|Comet|Meadow|Crown|Pine|Bay|Rock|Wave|Cloud'.split('|');
+
+const snake = (words: string): string => words.replace(/ /g, '_');
+const split = (s: string): string[] => s.split('|');
+
+function names(random: () => number, n: number, prefix: string): string[] {
+  const out = new Set<string>();
+  const style = random();
+  while (out.size < n) {
+    if (style < 0.6) out.add(`${pick(random, NAME_A)} ${pick(random, NAME_B)}`);
+    else if (style < 0.8) out.add(`${pick(random, NAME_B)} ${prefix}`);
+    else out.add(`${prefix.slice(0, 2).toUpperCase()}-${100 + Math.floor(random() * 900)}`);
+  }
+  return [...out];
+}
+
+const capital = (w: string): string => w.replace(/\b[a-z]/g, (c) => c.toUpperCase());
+
+/** One procedural domain; `exclude` lists words (singular or plural) that must not name a table. */
+export function syntheticDomain(random: () => number, index: number, exclude: ReadonlySet<string>): DomainSpec {
+  const things = THINGS.filter(([one, many]) => !exclude.has(one) && !exclude.has(many));
+  const events = EVENTS.filter(([one, many]) => !exclude.has(one) && !exclude.has(many));
+  const [gOne, gMany] = pick(random, things);
+  let eNoun = pick(random, things);
+  while (eNoun[0] === gOne) eNoun = pick(random, things);
+  const [eOne, eMany] = eNoun;
+  const [fOne, fMany] = pick(random, events);
+  const place = pick(random, PLACES);
+  const kind = pick(random, KINDS);
+  const eMeasure = pick(random, MEASURES);
+  let fMeasure = pick(random, MEASURES);
+  while (fMeasure[0] === eMeasure[0]) fMeasure = pick(random, MEASURES);
+  // Category columns are sometimes bare ("status"), sometimes prefixed ("boat_status") as real schemas mix both.
+  const kindColumn = random() < 0.5 ? kind[0] : `${snake(eOne)}_${kind[0]}`;
+  // Only the entity's label is sometimes a bare word: two tables with the same bare column would make joins ambiguous.
+  const eLabel = random() < 0.8 ? `${snake(eOne)}_name` : 'title';
+  return {
+    name: `synthetic ${index}`,
+    description: `${capital(gMany)}, their ${eMany} and the ${fMany} of those ${eMany}.`,
+    g: {
+      table: snake(gMany), id: `${snake(gOne)}_id`, one: gOne, many: gMany, label: `${snake(gOne)}_name`,
+      labels: names(random, 5, capital(gOne)), cat: place[0], catPhrase: place[1], cats: split(place[2]),
+    },
+    e: {
+      table: snake(eMany), id: `${snake(eOne)}_id`, one: eOne, many: eMany, label: eLabel,
+      labels: names(random, 8, capital(eOne)), cat: kindColumn, catPhrase: kindColumn.includes('_') ? kindColumn.replace(/_/g, ' ') : kind[1], cats: split(kind[2]),
+      num: eMeasure[0], numPhrase: eMeasure[1], min: eMeasure[2], max: eMeasure[3], int: eMeasure[4],
+    },
+    f: {
+      table: snake(fMany), id: `${snake(fOne)}_id`, one: fOne, many: fMany,
+      num: fMeasure[0], numPhrase: fMeasure[1], min: fMeasure[2], max: fMeasure[3], int: fMeasure[4],
+      date: `${snake(fOne)}_date`, datePhrase: `${fOne} date`,
+    },
+  };
+}
