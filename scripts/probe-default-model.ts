@@ -1,0 +1,51 @@
+/**
+ * Diagnostic for the default base model (issue: the demo must beat the baseline):
+ * greedy SQL for the first N test examples in each prompt style the model may know -
+ * its two pretraining document styles and the chat prompt - scored by execution.
+ * The in-format figures are the ceiling LoRA can reach from this base.
+ * Usage: node --import tsx scripts/probe-default-model.ts [MODEL_DIR] [N]
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initBackend } from '../src-main/engine/backend';
+import { scorePredictions } from '../src-main/eval/score';
+import { loadGemma3Config } from '../src-main/model/config';
+import { Gemma3Model } from '../src-main/model/gemma3';
+import { generate } from '../src-main/model/generate';
+import { promptIds } from '../src-main/model/prompt';
+import { ChatTokenizer } from '../src-main/model/tokenizer';
+import { ModelWeights } from '../src-main/model/weights';
+import type { TextToSqlRow } from '../src-main/defaults/dataset-generator';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dir = process.argv[2] ?? join(root, 'resources', 'models', 'sqlora-tiny-gemma3');
+const n = Number(process.argv[3] ?? 100);
+await initBackend('wasm');
+const weights = new ModelWeights(dir, loadGemma3Config(dir));
+const model = Gemma3Model.fromWeights(weights);
+weights.close();
+const tokenizer = ChatTokenizer.load(dir);
+const rows = readFileSync(join(root, 'resources', 'datasets', 'default', 'test.jsonl'), 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .slice(0, n)
+  .map((l) => JSON.parse(l) as TextToSqlRow);
+const bos = (text: string) => [2, ...tokenizer.encode(text)];
+const styles: Record<string, (r: TextToSqlRow) => number[]> = {
+  script: (r) => bos(`-- ${r.domain_description}\n${r.sql_context}\n\n-- ${r.sql_prompt}\n`),
+  exercise: (r) => bos(`-- Question: ${r.sql_prompt}\n-- Tables:\n${r.sql_context}\n-- Answer:\n`),
+  chat: (r) => promptIds(tokenizer, r.sql_prompt, r.sql_context),
+};
+for (const [name, prompt] of Object.entries(styles)) {
+  const outputs: string[] = [];
+  for (let i = 0; i < rows.length; i += 16) {
+    const result = generate(model, rows.slice(i, i + 16).map(prompt), { maxNewTokens: 128, stopTokenIds: [1, 5] });
+    // The answer is the first line (the chat style may also open with "SQL: ").
+    for (const t of result.tokens) outputs.push(tokenizer.decode(t).split('\n')[0].replace(/^SQL:\s*/, ''));
+  }
+  const { summary } = await scorePredictions(rows.map((r) => ({ gold: r.sql, context: r.sql_context })), outputs, { extraction: 'none' });
+  console.log(`${name.padEnd(9)} execution accuracy ${summary.execution.correct}/${summary.execution.scored}  outcomes ${JSON.stringify(summary.outcomes)}`);
+  console.log(`          e.g. gold ${rows[2].sql}\n               pred ${outputs[2]}`);
+}
+model.dispose();
