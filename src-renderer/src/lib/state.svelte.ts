@@ -32,6 +32,8 @@ export const app = $state({
   droppedFiles: [] as File[],
   /** Bumped when something other screens list has changed (a job finished). */
   revision: 0,
+  /** Set by the first-run guide: the Train screen opens with the quick recipe and the 4/8/16 sweep. */
+  trainIntent: null as 'quick-sweep' | null,
   /** The theme in effect (settings or the system's); charts and editors recolour on change. */
   theme: 'light' as 'light' | 'dark',
 });
