@@ -24,11 +24,22 @@ import { contextSchema } from '../../../src-main/data/sql-text';
  */
 self.MonacoEnvironment = { getWorker: () => new EditorWorker() };
 
-/** Monaco's own light or dark theme on the app's surface colour; call after the app's theme is applied. */
+/**
+ * Monaco's own light or dark theme on the app's surface, with the colours that fall
+ * short of WCAG AA contrast there replaced (SQL strings are pure red in both; numbers
+ * and the placeholder are too pale in light). Call after the app's theme is applied:
+ * it reads the CSS variables.
+ */
 export function applyEditorTheme(theme: 'light' | 'dark'): void {
-  const surface = getComputedStyle(document.documentElement).getPropertyValue('--surface').trim();
+  const css = getComputedStyle(document.documentElement);
+  const v = (name: string) => css.getPropertyValue(name).trim();
   const name = `sqlora-${theme}`;
-  monaco.editor.defineTheme(name, { base: theme === 'dark' ? 'vs-dark' : 'vs', inherit: true, rules: [], colors: surface ? { 'editor.background': surface } : {} });
+  monaco.editor.defineTheme(name, {
+    base: theme === 'dark' ? 'vs-dark' : 'vs',
+    inherit: true,
+    rules: theme === 'light' ? [{ token: 'number', foreground: '0b6b47' }, { token: 'string.sql', foreground: 'a31515' }] : [{ token: 'string.sql', foreground: 'ce9178' }],
+    colors: { 'editor.background': v('--surface'), 'editor.placeholder.foreground': v('--text-muted') },
+  });
   monaco.editor.setTheme(name);
 }
 
