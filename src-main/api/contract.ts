@@ -449,12 +449,29 @@ const exportRequests = {
 
 // ---------------------------------------------------------------- evaluation (issue 7)
 
+/** [low, high] of a percentile bootstrap interval. */
+const Interval = z.tuple([z.number(), z.number()]);
+
+/** The main metrics of one group of examples (a complexity class, a task type, a domain). */
+export const GroupScores = z.object({
+  count: z.number(),
+  bleu: z.number(),
+  rougeL: z.number(),
+  exactMatch: z.number(),
+  correct: z.number(),
+  scored: z.number(),
+  accuracy: z.number().nullable(),
+});
+export type GroupScores = z.infer<typeof GroupScores>;
+
 export const EvalSummary = z.object({
   n: z.number(),
   bleu: z.number(),
   rouge1: z.number(),
   rouge2: z.number(),
   rougeL: z.number(),
+  /** Optional: evaluations stored before it was measured lack it. */
+  rougeLsum: z.number().optional(),
   exactMatch: z.number(),
   execution: z.object({
     accuracy: z.number().nullable(),
@@ -468,6 +485,34 @@ export const EvalSummary = z.object({
   /** Execution accuracy per complexity class. */
   byComplexity: z.record(z.string(), z.object({ correct: z.number(), scored: z.number() })).optional(),
   generation: z.object({ tokensPerS: z.number(), seconds: z.number() }).optional(),
+  /** Seeded 95% percentile bootstrap intervals of every corpus metric (execution accuracy over the scored examples). */
+  intervals: z
+    .object({
+      level: z.number(),
+      resamples: z.number(),
+      seed: z.number(),
+      bleu: Interval,
+      rouge1: Interval,
+      rouge2: Interval,
+      rougeL: Interval,
+      rougeLsum: Interval,
+      exactMatch: Interval,
+      executionAccuracy: Interval.nullable(),
+    })
+    .nullable()
+    .optional(),
+  /** The main metrics per complexity, task type and domain, for those the examples have. */
+  breakdown: z
+    .object({
+      complexity: z.record(z.string(), GroupScores).optional(),
+      taskType: z.record(z.string(), GroupScores).optional(),
+      domain: z.record(z.string(), GroupScores).optional(),
+    })
+    .optional(),
+  /** Examples per error tag (non_english, fenced, empty, truncated, syntax_error, unknown_table, unknown_column, wrong_statement_type, wrong_result, gold_invalid...). */
+  tags: z.record(z.string(), z.number()).optional(),
+  /** Examples per error tag and complexity: tag -> complexity -> count. */
+  tagsByComplexity: z.record(z.string(), z.record(z.string(), z.number())).optional(),
 });
 export type EvalSummary = z.infer<typeof EvalSummary>;
 
@@ -505,6 +550,16 @@ export const PredictionRecord = z.object({
   rougeL: z.number(),
   predictedRows: z.array(z.array(z.unknown())).nullable(),
   goldRows: z.array(z.array(z.unknown())).nullable(),
+  // Optional: predictions stored before error tags lack them.
+  /** Why it failed (see EvalSummary.tags); empty for a correct prediction. */
+  tags: z.array(z.string()).optional(),
+  /** The unknown table or column, the SQLite message, or why the statement type is wrong. */
+  detail: z.string().nullable().optional(),
+  /** Generation stopped at max new tokens. */
+  truncated: z.boolean().optional(),
+  rougeLsum: z.number().optional(),
+  taskType: z.string().nullable().optional(),
+  domain: z.string().nullable().optional(),
 });
 export type PredictionRecord = z.infer<typeof PredictionRecord>;
 
@@ -528,16 +583,31 @@ const evaluationRequests = {
   'eval.run': request('Generate SQL for a dataset part with a model (and adapter), execute and score it (a job).', EvalRunRequest, z.object({ evaluation: EvaluationRecord, jobId: z.string() })),
   'eval.list': request('All evaluations, newest first.', empty, z.array(EvaluationRecord)),
   'eval.get': request(
-    'One evaluation with a page of its predictions (optionally only one outcome).',
-    z.object({ id: z.number().int(), outcome: z.string().optional(), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+    'One evaluation with a page of its predictions (optionally only one outcome, or one error tag).',
+    z
+      .object({
+        id: z.number().int(),
+        outcome: z.string().optional(),
+        tag: z.string().optional(),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(100),
+      })
+      .strict(),
     z.object({ evaluation: EvaluationRecord, total: z.number(), predictions: z.array(PredictionRecord) }),
+  ),
+  'eval.exportCsv': request(
+    "An evaluation's predictions as CSV (prompt, context, gold, predicted, raw output, outcome, tags, error, both results), optionally one outcome or tag.",
+    z.object({ id: z.number().int(), outcome: z.string().optional(), tag: z.string().optional() }).strict(),
+    z.object({ filename: z.string(), csv: z.string(), rows: z.number() }),
   ),
   'eval.delete': request('Delete an evaluation and its predictions.', z.object({ id: z.number().int() }).strict(), z.object({ deleted: z.boolean() })),
   'eval.score': request(
     'Score predictions made elsewhere against gold SQL (execution when a schema context is given); nothing is stored.',
     z
       .object({
-        rows: z.array(z.object({ gold: z.string(), output: z.string(), context: z.string().nullable() })).min(1, 'give at least one prediction'),
+        rows: z
+          .array(z.object({ gold: z.string(), output: z.string(), context: z.string().nullable(), prompt: z.string().nullable().optional(), complexity: z.string().nullable().optional() }))
+          .min(1, 'give at least one prediction'),
         extraction: z.enum(['seed', 'none']).default('none'),
       })
       .strict(),
@@ -546,6 +616,24 @@ const evaluationRequests = {
 };
 
 // ---------------------------------------------------------------- workbench helpers (defaults, inspection, playground)
+
+/** A PEFT LoRA adapter as model/lora.ts reads it. */
+export const AdapterInfo = z.object({
+  dir: z.string(),
+  r: z.number(),
+  alpha: z.number(),
+  dropout: z.number(),
+  scale: z.number(),
+  useRslora: z.boolean(),
+  targets: z.array(z.string()),
+  layers: z.array(z.number()),
+  parameterCount: z.number(),
+  tensorCount: z.number(),
+  baseModel: z.string().nullable(),
+  peftVersion: z.string().nullable(),
+  validatedAgainst: z.string().nullable(),
+});
+export type AdapterInfo = z.infer<typeof AdapterInfo>;
 
 const workbenchRequests = {
   'app.defaults': request(
@@ -571,23 +659,9 @@ const workbenchRequests = {
     }),
   ),
   'adapters.inspect': request(
-    'Describe a PEFT LoRA adapter folder, checked against a base model folder or known model id when given.',
+    'Describe a PEFT LoRA adapter folder, checked against a base model (registered model id or name, model folder or known model id) when given.',
     z.object({ path: z.string().min(1), base: z.string().min(1).optional() }).strict(),
-    z.object({
-      dir: z.string(),
-      r: z.number(),
-      alpha: z.number(),
-      dropout: z.number(),
-      scale: z.number(),
-      useRslora: z.boolean(),
-      targets: z.array(z.string()),
-      layers: z.array(z.number()),
-      parameterCount: z.number(),
-      tensorCount: z.number(),
-      baseModel: z.string().nullable(),
-      peftVersion: z.string().nullable(),
-      validatedAgainst: z.string().nullable(),
-    }),
+    AdapterInfo,
   ),
   'sandbox.run': request(
     'Run one SQL statement in the sandbox against a schema context (CREATE/INSERT).',
@@ -598,20 +672,82 @@ const workbenchRequests = {
 
 // ---------------------------------------------------------------- base models (issue 10)
 
+/** Whether LoRA training (the seed's largest run: r 16, 512 tokens, batch 1) fits each backend's memory, from the engine's estimate. */
+export const MemoryFit = z.object({
+  /** Weights as float32 plus the LoRA state and activations. */
+  neededBytes: z.number(),
+  weightsBytes: z.number(),
+  /** The backend in use (Settings, or the engine's choice under 'auto'); null while 'auto' and the engine has not chosen yet. */
+  chosen: BackendName.nullable(),
+  backends: z.array(z.object({ backend: BackendName, limitBytes: z.number(), fits: z.boolean() })),
+});
+export type MemoryFit = z.infer<typeof MemoryFit>;
+
 export const ModelSummary = z.object({
   id: z.number(),
   name: z.string(),
   path: z.string(),
   source: z.string(),
+  /** The Hub repository it came from (a download or a cache snapshot), else null. */
+  hubId: z.string().nullable(),
   layers: z.number(),
   hiddenSize: z.number(),
   vocabSize: z.number(),
   parameters: z.number(),
+  /** Storage type of the weights from the safetensors headers ("BF16", "F32", "BF16+F32"); null for models registered before it was recorded. */
+  dtype: z.string().nullable(),
   diskBytes: z.number(),
   fitsWasm: z.boolean(),
+  memory: MemoryFit,
   createdAt: isoDate,
 });
 export type ModelSummary = z.infer<typeof ModelSummary>;
+
+export const ModelPreset = z.object({
+  id: z.string(),
+  title: z.string(),
+  parameters: z.number(),
+  /** The bfloat16 weights on the Hub, 2 bytes per parameter (the tokenizer adds about 33 MB). */
+  downloadBytes: z.number(),
+  licence: z.string(),
+  /** Where to accept the licence (the model's Hub page, logged in). */
+  licenceUrl: z.string(),
+  memory: MemoryFit,
+  /** A usable snapshot already in the Hugging Face cache, or null. */
+  cachedPath: z.string().nullable(),
+  registeredId: z.number().nullable(),
+});
+export type ModelPreset = z.infer<typeof ModelPreset>;
+
+/** An adapter under its base model: a run's best adapter (trained here or imported with a Trainer run), or a PEFT folder imported on its own. */
+export const AdapterRecord = z.object({
+  id: z.number(),
+  name: z.string(),
+  path: z.string(),
+  source: z.enum(['trained', 'imported']),
+  runId: z.number().nullable(),
+  runName: z.string().nullable(),
+  /** The registered base model it belongs to, or null. */
+  modelId: z.number().nullable(),
+  /** The base as recorded (Hub id or folder) when it is not a registered model; else that model's Hub id or name. */
+  baseModel: z.string().nullable(),
+  /** Read from the folder now (r, alpha, targets...) and checked against the base; null with `problem` when that fails. */
+  info: AdapterInfo.nullable(),
+  problem: z.string().nullable(),
+  createdAt: isoDate,
+});
+export type AdapterRecord = z.infer<typeof AdapterRecord>;
+
+export const HfTokenStatus = z.object({
+  /** Where the token in use comes from, in the lookup order the CLI shares; never the token itself. */
+  source: z.enum(['settings', 'HF_TOKEN', 'token file']).nullable(),
+  /** An OS keychain is available, so a token can be saved (the CLI has none). */
+  canStore: z.boolean(),
+  stored: z.boolean(),
+  /** Saved by the app but not decryptable here (the CLI, or a changed keychain): skipped. */
+  storedUnreadable: z.boolean(),
+});
+export type HfTokenStatus = z.infer<typeof HfTokenStatus>;
 
 const modelRequests = {
   'models.list': request('Registered base models with their summaries.', empty, z.array(ModelSummary)),
@@ -626,7 +762,25 @@ const modelRequests = {
     z.object({ id: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'a Hub id looks like google/gemma-3-1b-it'), revision: z.string().min(1).optional() }).strict(),
     Job,
   ),
+  'models.presets': request('google/gemma-3-1b-it and google/gemma-3-270m-it: size, licence, memory fit, and whether they are cached or registered already.', empty, z.array(ModelPreset)),
   'models.remove': request('Forget a registered model (its files stay where they are).', z.object({ id: z.number().int() }).strict(), z.object({ removed: z.boolean() })),
+  'models.tokenStatus': request('Where the Hugging Face token comes from: settings, $HF_TOKEN, the huggingface_hub token file, or none (never the token).', empty, HfTokenStatus),
+  'models.setToken': request(
+    'Save the Hugging Face token in the settings, encrypted with the OS keychain (Electron safeStorage); refused where there is none.',
+    z.object({ token: z.string().trim().min(1, 'give a token') }).strict(),
+    HfTokenStatus,
+  ),
+  'models.clearToken': request('Forget the Hugging Face token saved in the settings.', empty, HfTokenStatus),
+  'adapters.list': request(
+    'LoRA adapters, each under its base model: runs\' best adapters and imported PEFT folders, with their configuration; all, or one model\'s.',
+    z.object({ modelId: z.number().int().optional() }).strict(),
+    z.array(AdapterRecord),
+  ),
+  'adapters.import': request(
+    'Register a PEFT LoRA adapter folder by path after checking it against its base model (registered model id, name or Hub id, a model folder, or a known model id; default: the adapter\'s base_model_name_or_path).',
+    z.object({ path: z.string().min(1), base: z.string().min(1).optional(), name: z.string().min(1).optional() }).strict(),
+    AdapterRecord,
+  ),
 };
 
 export const requests = {

@@ -153,7 +153,7 @@ export async function computeEda(source: RowSource, options: EdaOptions = {}): P
   const contextChars: number[] = [];
   const tablesPer: number[] = [];
   const columnsPer: number[] = [];
-  let missing = { domain: 0, complexity: 0, taskType: 0 };
+  const missing = { domain: 0, complexity: 0, taskType: 0 };
   let rows = 0;
   for await (const page of pagesOf(source)) {
     checkCancel(options.signal);

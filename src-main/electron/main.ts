@@ -1,8 +1,9 @@
 import { join } from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, session, utilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, safeStorage, session, utilityProcess } from 'electron';
 import { CONTENT_SECURITY_POLICY } from '../api/http';
 import { serveOverIpc } from '../api/ipc';
 import type { EngineChannel } from '../engine/host';
+import type { SecretCipher } from '../models';
 import { createBackend } from '../services';
 import { buildMenu } from './menu';
 
@@ -24,6 +25,17 @@ function spawnUtilityEngine(): EngineChannel {
     onExit: (listener) => void child.on('exit', (code) => listener(code, null)),
     kill: () => void child.kill(),
   };
+}
+
+/**
+ * The OS keychain for the Hugging Face token setting, or null. On Linux without a
+ * secret service safeStorage falls back to a fixed key ('basic_text'), which is
+ * not encryption: the app then refuses to save a token rather than pretend.
+ */
+function keychainCipher(): SecretCipher | null {
+  if (!safeStorage.isEncryptionAvailable()) return null;
+  if (process.platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text') return null;
+  return { encrypt: (plain) => safeStorage.encryptString(plain), decrypt: (data) => safeStorage.decryptString(data) };
 }
 
 let mainWindow: BrowserWindow | null = null;
@@ -64,6 +76,7 @@ app.whenReady().then(() => {
     electronVersion: process.versions.electron,
     // scripts/start.mjs builds better-sqlite3 for Electron's ABI beside the Node one the CLI and tests use.
     sqliteBinding: process.env.SQLORA_SQLITE_BINDING || undefined,
+    secrets: keychainCipher(),
   });
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });

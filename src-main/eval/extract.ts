@@ -1,18 +1,22 @@
+import { splitStatements as lexStatements, tokenize } from './sql-lex';
+
 /**
- * Getting the SQL out of what a model wrote, and naming what was wrong with it.
+ * Getting the SQL out of what a model wrote, and naming what was wrong with its form.
  * The seed's rule first (`SQL:\s*(.*?)(?:\nExplanation:|$)`, dotall, case-insensitive;
  * else the first paragraph), then the clean-ups its outputs needed: ```sql fences,
- * several statements, trailing text in other scripts (its predictions trail off into
- * Tamil and Persian).
+ * prose before and after the statements, text in other scripts (its predictions trail
+ * off into Tamil and Persian). Every SQL statement that is left is kept: the sandbox
+ * runs them all, in order.
  */
 
-export type OutputIssue = 'empty' | 'fenced' | 'multiple_statements' | 'trailing_text';
+export type OutputIssue = 'empty' | 'fenced' | 'leading_text' | 'multiple_statements' | 'trailing_text';
 
 export interface ExtractedSql {
   /** The seed's extraction, as it was scored. */
   seed: string;
-  /** The first statement, fences and trailing prose removed: what is executed. */
+  /** The statements, fences and prose removed, joined with `;`: what is executed. */
   sql: string;
+  statements: string[];
   issues: OutputIssue[];
 }
 
@@ -23,64 +27,85 @@ export function seedExtract(output: string): string {
   return (paragraph || output.trim().split('\n')[0] || '').trim();
 }
 
-/** Split SQL into statements at semicolons outside string literals and comments. */
+/** Split SQL into statements at semicolons outside string literals, quoted names and comments. */
 export function splitStatements(sql: string): string[] {
-  const out: string[] = [];
-  let current = '';
-  let quote: string | null = null;
-  for (let i = 0; i < sql.length; i++) {
-    const c = sql[i];
-    if (quote) {
-      current += c;
-      if (c === quote) quote = sql[i + 1] === quote ? (current += sql[++i], quote) : null;
-      continue;
-    }
-    if (c === "'" || c === '"' || c === '`') quote = c;
-    if (c === '-' && sql[i + 1] === '-') {
-      const end = sql.indexOf('\n', i);
-      i = end < 0 ? sql.length : end;
-      current += '\n';
-      continue;
-    }
-    if (c === ';') {
-      if (current.trim()) out.push(current.trim());
-      current = '';
-      continue;
-    }
-    current += c;
-  }
-  if (current.trim()) out.push(current.trim());
-  return out;
+  return lexStatements(sql).map((s) => s.text);
 }
 
-/** Letters outside Latin script (Tamil, Devanagari, Arabic/Persian, CJK...) mark prose a model trailed into. */
-const FOREIGN = /[\u0590-\u08FF\u0900-\u0DFF\u0E00-\u0FFF\u1100-\u11FF\u3040-\u30FF\u3400-\u9FFF\uAC00-\uD7AF]/;
+const NON_LATIN_LETTER = /[^\P{L}\p{Script=Latin}]/u;
+
+/**
+ * Letters of a non-Latin script (Tamil, Devanagari, Persian, CJK...) outside quoted
+ * text: a model trailing into another language. Quotes are closed on one line, so an
+ * apostrophe in prose ("it's") cannot hide what follows it.
+ */
+export function hasNonLatinText(output: string): boolean {
+  return NON_LATIN_LETTER.test(output.replace(/'(?:[^'\n]|'')*'|"(?:[^"\n]|"")*"/g, ''));
+}
+
+const STATEMENT_WORDS = new Set([
+  'SELECT', 'WITH', 'INSERT', 'UPDATE', 'DELETE', 'REPLACE', 'CREATE', 'DROP', 'ALTER', 'VALUES', 'PRAGMA', 'ATTACH',
+  'DETACH', 'VACUUM', 'EXPLAIN', 'BEGIN', 'COMMIT', 'END', 'ROLLBACK', 'SAVEPOINT', 'RELEASE', 'ANALYZE', 'REINDEX',
+]);
+const startsLikeSql = (text: string): boolean => {
+  const m = /^\s*\(*\s*([A-Za-z]+)/.exec(text);
+  return !!m && STATEMENT_WORDS.has(m[1].toUpperCase());
+};
+/** A line that opens an English sentence rather than continuing a statement. */
+const PROSE_LINE = /^\s*(?:The|This|That|These|Here|Here's|Note|Explanation|Output|Result|Answer|It|We|You|I|In this|To)\b(?:\s+[a-z]|\s*[:,]|')/;
 
 export function extractSql(output: string): ExtractedSql {
-  const issues: OutputIssue[] = [];
+  const issues = new Set<OutputIssue>();
   const seed = seedExtract(output);
   let text = seed;
-  const fence = /```(?:sql|sqlite|mysql|postgresql)?\s*\n?([\s\S]*?)(?:```|$)/i.exec(text);
+  const fence = /```[ \t]*(?:sql|sqlite|mysql|postgresql)?[ \t]*\r?\n?/i.exec(text);
   if (fence) {
-    issues.push('fenced');
-    if (text.slice(fence.index + fence[0].length).trim()) issues.push('trailing_text');
-    text = fence[1];
+    issues.add('fenced');
+    const bodyStart = fence.index + fence[0].length;
+    const close = text.indexOf('```', bodyStart);
+    const before = text.slice(0, fence.index);
+    if (close < 0 && !text.slice(bodyStart).trim() && before.trim()) {
+      // Only a closing fence (the opening one was never written): the SQL is before it.
+      text = before;
+    } else {
+      if (before.trim()) issues.add('leading_text');
+      if (close >= 0 && text.slice(close + 3).trim()) issues.add('trailing_text');
+      text = close >= 0 ? text.slice(bodyStart, close) : text.slice(bodyStart);
+    }
   }
-  const foreignAt = text.search(FOREIGN);
-  if (foreignAt >= 0) {
-    if (!issues.includes('trailing_text')) issues.push('trailing_text');
-    text = text.slice(0, foreignAt);
+  // Cut at the first word in another script; string literals may hold any script.
+  const foreign = tokenize(text).find((t) => t.type === 'word' && NON_LATIN_LETTER.test(t.text));
+  if (foreign) {
+    text = text.slice(0, foreign.start);
+    if (text.trim()) issues.add('trailing_text');
   }
-  const statements = splitStatements(text);
-  if (statements.length > 1) issues.push('multiple_statements');
-  let sql = statements[0] ?? '';
-  // Prose after the statement on later lines ("This query selects...") is not SQL.
-  const lines = sql.split('\n');
-  const proseAt = lines.findIndex((l, i) => i > 0 && /^\s*(this|the|note|here|explanation)\b/i.test(l));
-  if (proseAt > 0) {
-    if (!issues.includes('trailing_text')) issues.push('trailing_text');
-    sql = lines.slice(0, proseAt).join('\n').trim();
+  // Prose lines before the SQL ("Here is the query:") go.
+  if (!startsLikeSql(text)) {
+    const lines = text.split('\n');
+    const k = lines.findIndex(startsLikeSql);
+    if (k > 0 && lines.slice(0, k).some((l) => PROSE_LINE.test(l) || /:\s*$/.test(l))) {
+      text = lines.slice(k).join('\n');
+      issues.add('leading_text');
+    }
   }
-  if (!sql) issues.push('empty');
-  return { seed, sql, issues };
+  const statements: string[] = [];
+  for (const piece of splitStatements(text)) {
+    // After the first statement, a piece that does not start like SQL is prose.
+    if (statements.length && !startsLikeSql(piece)) {
+      issues.add('trailing_text');
+      break;
+    }
+    // A prose line inside a statement ends it (no closing semicolon, then words).
+    const lines = piece.split('\n');
+    const prose = lines.findIndex((l, i) => i > 0 && PROSE_LINE.test(l));
+    if (prose > 0) {
+      statements.push(lines.slice(0, prose).join('\n').trim());
+      issues.add('trailing_text');
+      break;
+    }
+    statements.push(piece);
+  }
+  if (statements.length > 1) issues.add('multiple_statements');
+  if (!statements.length) issues.add('empty');
+  return { seed, sql: statements.join(';\n'), statements, issues: [...issues] };
 }

@@ -11,7 +11,7 @@ import type { Projection } from './weights';
  */
 export const WASM_HEAP_LIMIT = 3.9e9;
 /** Headroom for tfjs's own buffers and fragmentation. */
-const WASM_SAFE_FRACTION = 0.9;
+export const WASM_SAFE_FRACTION = 0.9;
 
 export interface MemoryEstimate {
   weightsBytes: number;

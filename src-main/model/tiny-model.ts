@@ -1,7 +1,6 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseGemma3Config } from './config';
-import { Gemma3Model } from './gemma3';
 import { writeSafetensors } from './safetensors';
 import { expectedTensors } from './weights';
 import { gemmaTokenizerDir } from '../data/tokenizer';

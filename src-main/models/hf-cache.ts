@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { hfHome } from './hf-token';
 
 /**
@@ -13,6 +13,14 @@ export function hubCacheDir(): string {
 }
 
 export const repoFolder = (id: string): string => `models--${id.replace('/', '--')}`;
+const repoIdOf = (folder: string): string => folder.slice('models--'.length).replace('--', '/');
+
+/** The Hub id of a snapshot folder (`…/models--ORG--NAME/snapshots/REV`), wherever the cache lives; else null. */
+export function snapshotRepoId(path: string): string | null {
+  const parts = resolve(path).split(sep);
+  const [repo, snapshots] = parts.slice(-3);
+  return parts.length >= 3 && repo.startsWith('models--') && snapshots === 'snapshots' ? repoIdOf(repo) : null;
+}
 
 export interface CachedModel {
   id: string;
@@ -29,7 +37,7 @@ export function discoverCachedModels(cacheDir = hubCacheDir()): CachedModel[] {
   if (!existsSync(cacheDir)) return [];
   const out: CachedModel[] = [];
   for (const repo of readdirSync(cacheDir).filter((d) => d.startsWith('models--'))) {
-    const id = repo.slice('models--'.length).replace('--', '/');
+    const id = repoIdOf(repo);
     const snapshots = join(cacheDir, repo, 'snapshots');
     if (!existsSync(snapshots)) continue;
     const revisions = readdirSync(snapshots).sort((a, b) => statSync(join(snapshots, b)).mtimeMs - statSync(join(snapshots, a)).mtimeMs);

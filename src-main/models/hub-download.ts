@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statfsSync, statSync, symlinkSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { z } from 'zod';
 import { repoFolder } from './hf-cache';
@@ -8,8 +8,10 @@ import { redact } from './hf-token';
 /**
  * Downloading a model from the Hugging Face Hub into the standard cache layout
  * (so Python tools reuse it): the file list and LFS sha256 from the Hub API, the
- * config checked before any weights, each file resumed with HTTP Range after a cut
- * connection, verified by size and sha256, then linked into snapshots/<commit>/.
+ * config checked before any weights, the free space checked before any byte, each
+ * file resumed with HTTP Range after a cut connection, verified by size and hash
+ * (sha256 for LFS files, the git blob sha1 for the others), then linked into
+ * snapshots/<commit>/.
  */
 export const HUB_ENDPOINT = (): string => (process.env.HF_ENDPOINT ?? 'https://huggingface.co').replace(/\/$/, '');
 
@@ -47,6 +49,16 @@ export interface DownloadOptions {
   onProgress?: (p: DownloadProgress) => void;
   /** Attempts per file before giving up on a flaky connection. */
   retries?: number;
+  /** Free bytes on the cache's disk; injectable so a full disk can be tested. */
+  freeBytes?: (dir: string) => number;
+}
+
+const sizeText = (n: number) => `${(n / 1e9).toFixed(2)} GB (${n.toLocaleString('en-US')} bytes)`;
+
+function diskFreeOf(options: DownloadOptions): number {
+  if (options.freeBytes) return options.freeBytes(options.cacheDir);
+  const s = statfsSync(options.cacheDir);
+  return s.bavail * s.bsize;
 }
 
 async function hubFetch(url: string, options: DownloadOptions, headers: Record<string, string> = {}): Promise<Response> {
@@ -61,6 +73,10 @@ async function hubFetch(url: string, options: DownloadOptions, headers: Record<s
   if (response.ok) return response;
   const body = redact(await response.text().catch(() => ''), options.token).slice(0, 300);
   if (response.status === 401) {
+    // Without a token the Hub answers a gated repo's files with 401 and says so in x-error-code.
+    if (!options.token && response.headers.get('x-error-code') === 'GatedRepo') {
+      throw new HubError(`${options.id} is a gated model: it needs a Hugging Face token (401) and its licence accepted at ${HUB_ENDPOINT()}/${options.id}. Accept it there, then set a token in Settings, in $HF_TOKEN, or with huggingface-cli login.`, 'gated');
+    }
     throw new HubError(
       options.token
         ? `The Hugging Face token was refused (401) for ${options.id}. Check it at https://huggingface.co/settings/tokens.`
@@ -75,14 +91,21 @@ async function hubFetch(url: string, options: DownloadOptions, headers: Record<s
   throw new HubError(`The Hub answered ${response.status} for ${new URL(url).pathname}: ${body}`, 'http');
 }
 
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
+/** What the Hub says a file hashes to: sha256 for LFS files, git's blob id (sha1 of "blob SIZE\0" + content) for the rest. */
+interface ExpectedHash {
+  algorithm: 'sha256' | 'git-sha1';
+  hex: string;
+}
+
+async function hashOf(path: string, algorithm: ExpectedHash['algorithm']): Promise<string> {
+  const hash = createHash(algorithm === 'sha256' ? 'sha256' : 'sha1');
+  if (algorithm === 'git-sha1') hash.update(`blob ${statSync(path).size}\0`);
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
-/** Download (or resume) one file into blobs/<name>, verifying size and, for LFS files, sha256. */
-async function fetchBlob(url: string, blobPath: string, expect: { size: number | null; sha256: string | null }, options: DownloadOptions, progress: (n: number) => void): Promise<void> {
+/** Download (or resume) one file into blobs/<name>, verifying its size and hash. */
+async function fetchBlob(url: string, blobPath: string, expect: { size: number | null; hash: ExpectedHash | null }, options: DownloadOptions, progress: (n: number) => void): Promise<void> {
   if (existsSync(blobPath)) return;
   const partial = `${blobPath}.incomplete`;
   const attempts = options.retries ?? 3;
@@ -98,7 +121,8 @@ async function fetchBlob(url: string, blobPath: string, expect: { size: number |
           try {
             writeSync(fd, chunk);
           } catch (error) {
-            if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw new HubError(`The disk is full while downloading ${options.id} (${expect.size ? `${(expect.size / 1e9).toFixed(2)} GB` : 'unknown size'} needed for ${url.split('/').pop()}).`, 'disk_full');
+            // Something else filled the disk after the check at the start.
+            if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw new HubError(`The disk is full while downloading ${url.split('/').pop()} of ${options.id} (${expect.size === null ? 'size unknown' : sizeText(expect.size)}, ${sizeText(diskFreeOf(options))} free in ${options.cacheDir}). Free some space and run the download again to resume.`, 'disk_full');
             throw error;
           }
           progress(chunk.byteLength);
@@ -118,11 +142,11 @@ async function fetchBlob(url: string, blobPath: string, expect: { size: number |
     rmSync(partial, { force: true });
     throw new HubError(`${url.split('/').pop()} arrived with ${size} bytes, the Hub lists ${expect.size}; the partial file was removed, run the download again.`, 'checksum');
   }
-  if (expect.sha256) {
-    const got = await sha256Of(partial);
-    if (got !== expect.sha256) {
+  if (expect.hash) {
+    const got = await hashOf(partial, expect.hash.algorithm);
+    if (got !== expect.hash.hex) {
       rmSync(partial, { force: true });
-      throw new HubError(`${url.split('/').pop()} is corrupted: sha256 ${got}, the Hub lists ${expect.sha256}. The file was removed; run the download again.`, 'checksum');
+      throw new HubError(`${url.split('/').pop()} is corrupted: ${expect.hash.algorithm} ${got}, the Hub lists ${expect.hash.hex}. The file was removed; run the download again.`, 'checksum');
     }
   }
   renameSync(partial, blobPath);
@@ -167,6 +191,16 @@ export async function downloadModel(options: DownloadOptions): Promise<DownloadR
   const snapshot = join(repoDir, 'snapshots', info.sha);
   mkdirSync(blobs, { recursive: true });
   const total = files.reduce((n, f) => n + (f.lfs?.size ?? f.size ?? 0), 0);
+  const blobOf = (f: (typeof files)[number]) => join(blobs, f.lfs?.sha256 ?? f.blobId ?? createHash('sha256').update(`${info.sha}/${f.rfilename}`).digest('hex'));
+  // Refuse before the first byte rather than fill the disk: blobs already complete cost nothing, partial ones only their rest.
+  const needed = files.reduce((n, f) => {
+    const blob = blobOf(f);
+    if (existsSync(blob)) return n;
+    const partial = `${blob}.incomplete`;
+    return n + Math.max(0, (f.lfs?.size ?? f.size ?? 0) - (existsSync(partial) ? statSync(partial).size : 0));
+  }, 0);
+  const free = diskFreeOf(options);
+  if (free < needed) throw new HubError(`Not enough disk space for ${options.id}: it needs ${sizeText(needed)} in ${options.cacheDir}, and only ${sizeText(free)} is free. Free some space, or set HF_HUB_CACHE to a folder on another disk.`, 'disk_full');
   let done = 0;
   const started = performance.now();
   let current = '';
@@ -180,9 +214,9 @@ export async function downloadModel(options: DownloadOptions): Promise<DownloadR
   const ordered = [...files].sort((a, b) => (a.rfilename === 'config.json' ? -1 : b.rfilename === 'config.json' ? 1 : 0));
   for (const file of ordered) {
     current = file.rfilename;
-    const blobName = file.lfs?.sha256 ?? file.blobId ?? createHash('sha256').update(`${info.sha}/${file.rfilename}`).digest('hex');
-    const blobPath = join(blobs, blobName);
-    await fetchBlob(`${endpoint}/${options.id}/resolve/${info.sha}/${file.rfilename}`, blobPath, { size: file.lfs?.size ?? file.size ?? null, sha256: file.lfs?.sha256 ?? null }, options, progress);
+    const blobPath = blobOf(file);
+    const hash: ExpectedHash | null = file.lfs ? { algorithm: 'sha256', hex: file.lfs.sha256 } : file.blobId ? { algorithm: 'git-sha1', hex: file.blobId } : null;
+    await fetchBlob(`${endpoint}/${options.id}/resolve/${info.sha}/${file.rfilename}`, blobPath, { size: file.lfs?.size ?? file.size ?? null, hash }, options, progress);
     if (file.rfilename === 'config.json') {
       const type = (JSON.parse(readFileSync(blobPath, 'utf8')) as { model_type?: string }).model_type;
       if (type !== 'gemma3_text' && type !== 'gemma3') throw new HubError(`${options.id} is a ${type ?? 'model without model_type'}, not a Gemma 3 text model; nothing else was downloaded.`, 'not_gemma3');

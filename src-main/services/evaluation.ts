@@ -41,7 +41,15 @@ const toEvaluation = (r: EvaluationRow): EvaluationRecord => ({
   finishedAt: r.finished_at,
 });
 
-export function toPredictionRecord(p: ScoredPrediction, extra: { exampleId: number | null; prompt: string | null; context: string | null; reference: string; complexity: string | null }): PredictionRecord {
+interface PredictionExtra {
+  exampleId: number | null;
+  prompt: string | null;
+  context: string | null;
+  reference: string;
+  complexity: string | null;
+}
+
+export function toPredictionRecord(p: ScoredPrediction, extra: PredictionExtra): PredictionRecord {
   return {
     ord: p.index,
     exampleId: extra.exampleId,
@@ -53,34 +61,132 @@ export function toPredictionRecord(p: ScoredPrediction, extra: { exampleId: numb
     complexity: extra.complexity,
     outcome: p.outcome,
     issues: p.issues,
+    tags: p.tags,
+    detail: p.detail,
+    truncated: p.truncated,
     correct: p.outcome === 'not_scored' ? null : p.outcome === 'correct',
     goldStatus: p.goldStatus,
     goldReason: p.goldReason,
     error: p.error,
     exactMatch: p.exactMatch,
     rougeL: p.rouge.rougeL,
+    rougeLsum: p.rouge.rougeLsum,
     predictedRows: p.predictedRows,
     goldRows: p.goldRows,
   };
 }
 
-function withBreakdown(summary: ScoreSummary, rows: ScoredPrediction[], complexity: (string | null)[]): EvalSummary {
-  const byComplexity: Record<string, { correct: number; scored: number }> = {};
-  rows.forEach((r, i) => {
-    if (r.goldStatus !== 'ok') return;
-    const key = complexity[i] ?? 'unknown';
-    byComplexity[key] ??= { correct: 0, scored: 0 };
-    byComplexity[key].scored += 1;
-    if (r.outcome === 'correct') byComplexity[key].correct += 1;
-  });
-  return { ...summary, execution: { ...summary.execution, excludedGold: summary.execution.excludedGold as Record<string, number> }, byComplexity };
+const toEvalSummary = (summary: ScoreSummary): EvalSummary => ({ ...summary, execution: { ...summary.execution, excludedGold: summary.execution.excludedGold as Record<string, number> } });
+
+interface PredictionRow {
+  ord: number;
+  example_id: number | null;
+  prompt: string | null;
+  context: string | null;
+  reference: string;
+  raw_output: string;
+  predicted_sql: string;
+  complexity: string | null;
+  task_type: string | null;
+  domain: string | null;
+  metrics: string;
+  execution: string;
+  tags: string;
+  correct: number | null;
 }
 
-export function evaluationHandlers({ store, jobs, engine }: ServiceContext): Pick<Handlers, 'eval.run' | 'eval.list' | 'eval.get' | 'eval.delete' | 'eval.score'> {
+function fromPredictionRow(r: PredictionRow): PredictionRecord {
+  const m = JSON.parse(r.metrics);
+  const x = JSON.parse(r.execution);
+  // Rows stored before error tags kept the output issues in the tags column.
+  const tagged = Array.isArray(m.issues);
+  return {
+    ord: r.ord,
+    exampleId: r.example_id,
+    prompt: r.prompt,
+    context: r.context,
+    reference: r.reference,
+    rawOutput: r.raw_output,
+    predictedSql: r.predicted_sql,
+    complexity: r.complexity,
+    taskType: r.task_type,
+    domain: r.domain,
+    outcome: x.outcome,
+    issues: tagged ? m.issues : JSON.parse(r.tags),
+    ...(tagged ? { tags: JSON.parse(r.tags), detail: x.detail ?? null, truncated: m.truncated ?? false, rougeLsum: m.rougeLsum } : {}),
+    correct: r.correct === null ? null : r.correct === 1,
+    goldStatus: x.goldStatus,
+    goldReason: x.goldReason,
+    error: x.error,
+    exactMatch: m.exactMatch,
+    rougeL: m.rougeL,
+    predictedRows: x.predictedRows,
+    goldRows: x.goldRows,
+  };
+}
+
+const csvField = (v: unknown): string => {
+  const s = v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+/** RFC 4180 CSV of predictions, header first: what a spreadsheet or pandas needs to study the errors. */
+function predictionsToCsv(predictions: PredictionRecord[]): string {
+  const columns: [string, (p: PredictionRecord) => unknown][] = [
+    ['ord', (p) => p.ord],
+    ['prompt', (p) => p.prompt],
+    ['context', (p) => p.context],
+    ['gold', (p) => p.reference],
+    ['predicted', (p) => p.predictedSql],
+    ['raw_output', (p) => p.rawOutput],
+    ['outcome', (p) => p.outcome],
+    ['tags', (p) => (p.tags ?? []).join(' ')],
+    ['detail', (p) => p.detail],
+    ['error', (p) => p.error],
+    ['complexity', (p) => p.complexity],
+    ['task_type', (p) => p.taskType],
+    ['domain', (p) => p.domain],
+    ['exact_match', (p) => (p.exactMatch ? 1 : 0)],
+    ['rouge_l', (p) => p.rougeL],
+    ['truncated', (p) => (p.truncated ? 1 : 0)],
+    ['gold_status', (p) => p.goldStatus],
+    ['gold_reason', (p) => p.goldReason],
+    ['gold_rows', (p) => p.goldRows],
+    ['predicted_rows', (p) => p.predictedRows],
+  ];
+  const lines = [columns.map(([name]) => name).join(','), ...predictions.map((p) => columns.map(([, get]) => csvField(get(p))).join(','))];
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+export function evaluationHandlers({ store, jobs, engine }: ServiceContext): Pick<Handlers, 'eval.run' | 'eval.list' | 'eval.get' | 'eval.delete' | 'eval.score' | 'eval.exportCsv'> {
   const get = (id: number): EvaluationRecord => {
     const row = store.db.prepare('SELECT * FROM evaluations WHERE id = ?').get(id) as EvaluationRow | undefined;
     if (!row) throw new ApiError('not_found', `No evaluation ${id}.`);
     return toEvaluation(row);
+  };
+  /** Predictions of one evaluation, optionally one outcome or one tag; task type and domain come from the examples. */
+  const predictions = (filter: { id: number; outcome?: string; tag?: string }) => {
+    const where = ['p.evaluation_id = ?'];
+    const args: (string | number)[] = [filter.id];
+    if (filter.outcome) {
+      where.push("json_extract(p.execution, '$.outcome') = ?");
+      args.push(filter.outcome);
+    }
+    if (filter.tag) {
+      where.push('EXISTS (SELECT 1 FROM json_each(p.tags) WHERE value = ?)');
+      args.push(filter.tag);
+    }
+    const clause = where.join(' AND ');
+    return {
+      total: () => (store.db.prepare(`SELECT COUNT(*) AS n FROM predictions p WHERE ${clause}`).get(...args) as { n: number }).n,
+      /** limit -1: all of them. */
+      page: (limit: number, offset: number) =>
+        (
+          store.db
+            .prepare(`SELECT p.*, e.task_type, e.domain FROM predictions p LEFT JOIN examples e ON e.id = p.example_id WHERE ${clause} ORDER BY p.ord LIMIT ? OFFSET ?`)
+            .all(...args, limit, offset) as PredictionRow[]
+        ).map(fromPredictionRow),
+    };
   };
   const finish = (id: number, change: { status: EvaluationRecord['status']; metrics?: EvalSummary; error?: string }) =>
     store.db.prepare('UPDATE evaluations SET status = ?, metrics = ?, error = ?, finished_at = ? WHERE id = ?').run(change.status, change.metrics ? JSON.stringify(change.metrics) : null, change.error ?? null, nowIso(), id);
@@ -116,11 +222,16 @@ export function evaluationHandlers({ store, jobs, engine }: ServiceContext): Pic
           );
           const seconds = (performance.now() - started) / 1000;
           const { rows, summary } = await scorePredictions(
-            examples.map((e) => ({ gold: e.sql, context: e.context })),
+            examples.map((e) => ({ gold: e.sql, context: e.context, complexity: e.complexity, taskType: e.taskType, domain: e.domain })),
             generated.outputs.map((o) => o.text),
-            { extraction: 'seed', signal: job.signal, onProgress: (done, total) => job.progress(0.85 + (0.15 * done) / total, `executed ${done} of ${total}`) },
+            {
+              extraction: 'seed',
+              truncated: generated.outputs.map((o) => o.finish === 'length'),
+              signal: job.signal,
+              onProgress: (done, total) => job.progress(0.85 + (0.15 * done) / total, `executed ${done} of ${total}`),
+            },
           );
-          const metrics = { ...withBreakdown(summary, rows, examples.map((e) => e.complexity)), generation: { tokensPerS: generated.tokensPerS, seconds } };
+          const metrics = { ...toEvalSummary(summary), generation: { tokensPerS: generated.tokensPerS, seconds } };
           store.transaction(() => {
             const insert = store.db.prepare(
               `INSERT INTO predictions (evaluation_id, ord, example_id, prompt, context, reference, raw_output, predicted_sql, complexity, metrics, execution, tags, correct)
@@ -130,9 +241,9 @@ export function evaluationHandlers({ store, jobs, engine }: ServiceContext): Pic
               const p = toPredictionRecord(r, { exampleId: examples[i].id, prompt: examples[i].prompt, context: examples[i].context, reference: examples[i].sql, complexity: examples[i].complexity });
               insert.run(
                 id, i, p.exampleId, p.prompt, p.context, p.reference, p.rawOutput, p.predictedSql, p.complexity,
-                JSON.stringify({ exactMatch: p.exactMatch, rougeL: p.rougeL }),
-                JSON.stringify({ outcome: p.outcome, goldStatus: p.goldStatus, goldReason: p.goldReason, error: p.error, predictedRows: p.predictedRows, goldRows: p.goldRows }),
-                JSON.stringify(p.issues),
+                JSON.stringify({ exactMatch: p.exactMatch, rougeL: p.rougeL, rougeLsum: p.rougeLsum, truncated: p.truncated, issues: p.issues }),
+                JSON.stringify({ outcome: p.outcome, goldStatus: p.goldStatus, goldReason: p.goldReason, error: p.error, detail: p.detail, predictedRows: p.predictedRows, goldRows: p.goldRows }),
+                JSON.stringify(p.tags),
                 p.correct === null ? null : p.correct ? 1 : 0,
               );
             });
@@ -149,27 +260,16 @@ export function evaluationHandlers({ store, jobs, engine }: ServiceContext): Pic
     async 'eval.list'() {
       return (store.db.prepare('SELECT * FROM evaluations ORDER BY id DESC').all() as EvaluationRow[]).map(toEvaluation);
     },
-    async 'eval.get'({ id, outcome, offset, limit }) {
+    async 'eval.get'({ id, outcome, tag, offset, limit }) {
       const evaluation = get(id);
-      const where = outcome ? "AND json_extract(execution, '$.outcome') = ?" : '';
-      const args = outcome ? [id, outcome] : [id];
-      const total = (store.db.prepare(`SELECT COUNT(*) AS n FROM predictions WHERE evaluation_id = ? ${where}`).get(...args) as { n: number }).n;
-      const rows = store.db.prepare(`SELECT * FROM predictions WHERE evaluation_id = ? ${where} ORDER BY ord LIMIT ? OFFSET ?`).all(...args, limit, offset) as {
-        ord: number; example_id: number | null; prompt: string | null; context: string | null; reference: string; raw_output: string; predicted_sql: string; complexity: string | null; metrics: string; execution: string; tags: string; correct: number | null;
-      }[];
-      return {
-        evaluation,
-        total,
-        predictions: rows.map((r) => {
-          const m = JSON.parse(r.metrics);
-          const x = JSON.parse(r.execution);
-          return {
-            ord: r.ord, exampleId: r.example_id, prompt: r.prompt, context: r.context, reference: r.reference, rawOutput: r.raw_output, predictedSql: r.predicted_sql, complexity: r.complexity,
-            outcome: x.outcome, issues: JSON.parse(r.tags), correct: r.correct === null ? null : r.correct === 1, goldStatus: x.goldStatus, goldReason: x.goldReason, error: x.error,
-            exactMatch: m.exactMatch, rougeL: m.rougeL, predictedRows: x.predictedRows, goldRows: x.goldRows,
-          };
-        }),
-      };
+      const selected = predictions({ id, outcome, tag });
+      return { evaluation, total: selected.total(), predictions: selected.page(limit, offset) };
+    },
+    async 'eval.exportCsv'({ id, outcome, tag }) {
+      const evaluation = get(id);
+      const rows = predictions({ id, outcome, tag }).page(-1, 0);
+      const slug = evaluation.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+      return { filename: `evaluation-${id}-${slug || 'predictions'}.csv`, csv: predictionsToCsv(rows), rows: rows.length };
     },
     async 'eval.delete'({ id }) {
       get(id);
@@ -177,10 +277,14 @@ export function evaluationHandlers({ store, jobs, engine }: ServiceContext): Pic
       return { deleted: true };
     },
     async 'eval.score'({ rows, extraction }) {
-      const { rows: scored, summary } = await scorePredictions(rows.map((r) => ({ gold: r.gold, context: r.context })), rows.map((r) => r.output), { extraction });
+      const { rows: scored, summary } = await scorePredictions(
+        rows.map((r) => ({ gold: r.gold, context: r.context, complexity: r.complexity ?? null })),
+        rows.map((r) => r.output),
+        { extraction },
+      );
       return {
-        summary: withBreakdown(summary, scored, rows.map(() => null)),
-        rows: scored.map((p, i) => toPredictionRecord(p, { exampleId: null, prompt: null, context: rows[i].context, reference: rows[i].gold, complexity: null })),
+        summary: toEvalSummary(summary),
+        rows: scored.map((p, i) => toPredictionRecord(p, { exampleId: null, prompt: rows[i].prompt ?? null, context: rows[i].context, reference: rows[i].gold, complexity: rows[i].complexity ?? null })),
       };
     },
   };

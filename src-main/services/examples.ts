@@ -11,16 +11,19 @@ export function examplesOf(store: Store, config: Pick<TrainConfig, 'datasetId' |
   return storedExamplesOf(store, config, part).map(({ prompt, context, sql, explanation }) => ({ prompt, context, sql, explanation }));
 }
 
-/** The same rows with their store id and complexity class (evaluation breaks results down by it). */
-export function storedExamplesOf(store: Store, config: Pick<TrainConfig, 'datasetId' | 'split'>, part: 'train' | 'validation' | 'test'): (RawExample & { id: number; complexity: string | null })[] {
+export type StoredExample = RawExample & { id: number; complexity: string | null; taskType: string | null; domain: string | null };
+
+/** The same rows with their store id, complexity class, task type and domain (evaluation breaks results down by them). */
+export function storedExamplesOf(store: Store, config: Pick<TrainConfig, 'datasetId' | 'split'>, part: 'train' | 'validation' | 'test'): StoredExample[] {
+  const columns = 'e.id, e.prompt, e.context, e.sql, e.explanation, e.complexity, e.task_type AS taskType, e.domain';
   const rows = config.split
     ? store.db
         .prepare(
-          `SELECT e.id, e.prompt, e.context, e.sql, e.explanation, e.complexity FROM examples e
+          `SELECT ${columns} FROM examples e
            JOIN split_members m ON m.example_id = e.id JOIN splits s ON s.id = m.split_id
            WHERE s.dataset_id = ? AND s.name = ? AND m.part = ? ORDER BY e.ord`,
         )
         .all(config.datasetId, config.split, part)
-    : store.db.prepare('SELECT id, prompt, context, sql, explanation, complexity FROM examples WHERE dataset_id = ? AND split = ? ORDER BY ord').all(config.datasetId, part);
-  return rows as (RawExample & { id: number; complexity: string | null })[];
+    : store.db.prepare(`SELECT ${columns} FROM examples e WHERE e.dataset_id = ? AND e.split = ? ORDER BY e.ord`).all(config.datasetId, part);
+  return rows as StoredExample[];
 }

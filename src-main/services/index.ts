@@ -9,6 +9,7 @@ import type { ServiceContext } from './context';
 import { datasetHandlers } from './datasets';
 import { exportHandlers } from './export';
 import { evaluationHandlers } from './evaluation';
+import type { SecretCipher } from '../models';
 import { modelHandlers } from './models';
 import { claimDataDir } from './process-lock';
 import { runHandlers } from './runs';
@@ -28,6 +29,8 @@ export interface BackendOptions {
   electronVersion?: string | null;
   /** better-sqlite3 addon built for the running runtime's ABI (Electron's differs from Node's). */
   sqliteBinding?: string;
+  /** Encrypts the Hugging Face token setting: Electron's safeStorage in the app; without one (CLI, tests) it is never saved. */
+  secrets?: SecretCipher | null;
 }
 
 export interface Backend {
@@ -101,7 +104,7 @@ export function createBackend(options: BackendOptions): Backend {
     ...runHandlers(context),
     ...evaluationHandlers(context),
     ...workbenchHandlers(context),
-    ...modelHandlers(context),
+    ...modelHandlers(context, { cipher: options.secrets ?? null }),
     ...trainingHandlers(context),
     ...datasetHandlers(context),
     ...exportHandlers(context),

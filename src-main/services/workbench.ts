@@ -1,14 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiError } from '../api/contract';
 import type { Handlers } from '../api/server';
 import { appRoot } from '../cli/paths';
 import { DEFAULT_MODEL_NAME } from '../defaults/default-model';
 import { SqlSandbox } from '../eval';
-import { loadGemma3Config } from '../model/config';
-import { knownConfig } from '../model/known-models';
 import { describeAdapter } from '../model/lora';
-import { inspectModelFolder } from '../models';
+import { inspectModelFolder, listModels, resolveAdapterBase } from '../models';
 import type { ServiceContext } from './context';
 import { datasetHandlers } from './datasets';
 
@@ -29,7 +26,7 @@ export function workbenchHandlers(context: ServiceContext): Pick<Handlers, 'app.
   return {
     async 'app.defaults'() {
       const existing = store.db.prepare('SELECT id FROM datasets WHERE name = ? ORDER BY id LIMIT 1').get(DEFAULT_DATASET_NAME) as { id: number } | undefined;
-      let datasetId = existing?.id ?? null;
+      const datasetId = existing?.id ?? null;
       let importJobId: string | null = null;
       const files = ['train', 'validation', 'test'].map((split) => ({ path: join(defaultDatasetDir, `${split}.jsonl`), split }));
       if (datasetId === null && files.every((f) => existsSync(f.path))) {
@@ -47,9 +44,7 @@ export function workbenchHandlers(context: ServiceContext): Pick<Handlers, 'app.
       return inspectModelFolder(path);
     },
     async 'adapters.inspect'({ path, base }) {
-      const config = base ? (existsSync(join(base, 'config.json')) ? loadGemma3Config(base) : knownConfig(base)) : null;
-      if (base && !config) throw new ApiError('invalid_input', `${base} is neither a model folder nor a known model id.`);
-      return describeAdapter(path, config && base ? { config, name: base } : null);
+      return describeAdapter(path, base ? resolveAdapterBase(base, listModels(store)) : null);
     },
     async 'sandbox.run'({ context, sql }) {
       sandbox ??= new SqlSandbox({ workers: 1 });

@@ -6,7 +6,10 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src-main/engine/backend';
 import { trainBpe, tokenizerFiles } from '../../src-main/defaults/bpe-tokenizer';
+import initSqlJs from 'sql.js';
+import { DEFAULT_DATASET_SEED, DOMAINS, splitDomains } from '../../src-main/defaults/dataset-generator';
 import { corpusDocument, corpusRows, DEFAULT_MODEL_RECIPE } from '../../src-main/defaults/default-model';
+import { executeExample } from '../../src-main/defaults/verify';
 import { loadGemma3Config } from '../../src-main/model/config';
 import { Gemma3Model } from '../../src-main/model/gemma3';
 import { generate } from '../../src-main/model/generate';
@@ -30,6 +33,31 @@ describe('the BPE tokenizer trainer', () => {
     }
     expect(tokenizer.encode('<bos><start_of_turn><end_of_turn>', { add_special_tokens: false }).ids).toEqual([2, 4, 5]);
     expect(tokenizer.encode('x').ids[0]).toBe(2);
+  });
+});
+
+describe('the pretraining corpus', () => {
+  it('is deterministic, mostly procedural schemas that never name a held-out table, and every gold query runs', async () => {
+    const recipe = { ...DEFAULT_MODEL_RECIPE, documents: 400, syntheticDomains: 60 };
+    const rows = corpusRows(recipe);
+    expect(corpusRows(recipe)).toEqual(rows);
+    const synthetic = rows.filter((r) => r.domain.startsWith('synthetic'));
+    expect(synthetic.length).toBe(Math.round(400 * recipe.syntheticShare));
+    expect(new Set(synthetic.map((r) => r.domain)).size).toBeGreaterThan(40);
+    const split = splitDomains(DEFAULT_DATASET_SEED);
+    const heldOut = DOMAINS.filter((d) => !split.train.includes(d.name));
+    const heldOutTables = new Set(heldOut.flatMap((d) => [d.g.table, d.e.table, d.f.table]));
+    for (const r of rows) {
+      expect(split.validation.concat(split.test)).not.toContain(r.domain);
+      for (const [, table] of r.sql_context.matchAll(/CREATE TABLE (\w+)/g)) expect(heldOutTables.has(table), `${table} in ${r.domain}`).toBe(false);
+    }
+    const SQL = await initSqlJs();
+    const failures = rows.map((r) => executeExample(SQL, r)).filter((c) => !c.ok);
+    expect(failures).toEqual([]);
+    // Both document styles occur: the question after the schema and before it.
+    const docs = rows.map(corpusDocument);
+    expect(docs.filter((d) => d.startsWith('-- Question: ')).length).toBeGreaterThan(100);
+    expect(docs.filter((d) => !d.startsWith('-- Question: ')).length).toBeGreaterThan(100);
   });
 });
 

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src-main/api/server';
+import { CsvParser } from '../../src-main/data/csv';
 import type { Input, Method, Output } from '../../src-main/api/contract';
 import { writeTinyGemma3 } from '../../src-main/model/tiny-model';
 import { tempBackend } from '../helpers/backend';
@@ -54,7 +55,59 @@ describe('evaluations', () => {
     const empty = await call('eval.get', { id: evaluation.id, outcome: 'correct' });
     expect(empty.total).toBe(0);
     expect((await call('eval.list', {})).map((e) => e.id)).toContain(evaluation.id);
+
+    // Every prediction failed, so every one has at least one cause; 8 new tokens end most generations early.
+    const m = done.metrics!;
+    for (const p of predictions) {
+      expect(p.tags!.length, p.rawOutput).toBeGreaterThan(0);
+      expect(p.tags!.includes('truncated')).toBe(p.truncated);
+      expect(p.tags).toContain(p.outcome === 'empty' ? 'empty' : p.outcome);
+    }
+    expect(predictions.some((p) => p.truncated)).toBe(true);
+    expect(m.tags!.truncated).toBe(predictions.filter((p) => p.truncated).length);
+    expect(Object.values(m.tagsByComplexity!.truncated).reduce((a, b) => a + b, 0)).toBe(m.tags!.truncated);
+    // The default dataset has complexity, task type and domain: each breakdown covers the 6 examples.
+    for (const by of ['complexity', 'taskType', 'domain'] as const) {
+      expect(Object.values(m.breakdown![by]!).reduce((n, g) => n + g.count, 0), by).toBe(6);
+    }
+    expect(new Set(predictions.map((p) => p.domain))).toEqual(new Set(Object.keys(m.breakdown!.domain!)));
+    expect(m.rougeLsum).toBeGreaterThanOrEqual(0);
+    expect(m.intervals).toMatchObject({ level: 0.95, executionAccuracy: [0, 0] });
+
+    // One tag only, and the same as CSV with every column a reader needs.
+    const truncated = await call('eval.get', { id: evaluation.id, tag: 'truncated' });
+    expect(truncated.total).toBe(m.tags!.truncated);
+    const exported = await call('eval.exportCsv', { id: evaluation.id });
+    expect(exported).toMatchObject({ filename: `evaluation-${evaluation.id}-baseline-on-test.csv`, rows: 6 });
+    const parser = new CsvParser();
+    const records = [...parser.push(exported.csv), ...parser.end()].map((r) => r.fields);
+    expect(records[0]).toEqual(['ord', 'prompt', 'context', 'gold', 'predicted', 'raw_output', 'outcome', 'tags', 'detail', 'error', 'complexity', 'task_type', 'domain', 'exact_match', 'rouge_l', 'truncated', 'gold_status', 'gold_reason', 'gold_rows', 'predicted_rows']);
+    expect(records).toHaveLength(7);
+    records.slice(1).forEach((r, i) => {
+      const p = predictions[i];
+      expect(r.slice(0, 8)).toEqual([String(i), p.prompt, p.context, p.reference, p.predictedSql, p.rawOutput, p.outcome, p.tags!.join(' ')]);
+      expect(JSON.parse(r[18])).toEqual(p.goldRows);
+    });
+    expect((await call('eval.exportCsv', { id: evaluation.id, tag: 'truncated' })).rows).toBe(m.tags!.truncated);
   }, 120_000);
+
+  it('reads predictions stored before error tags (output issues in the tags column)', async () => {
+    const id = Number(
+      backend.store.db
+        .prepare("INSERT INTO evaluations (name, status, config, metrics, created_at) VALUES ('old', 'completed', '{}', NULL, '2025-01-01T00:00:00.000Z')")
+        .run().lastInsertRowid,
+    );
+    backend.store.db
+      .prepare(
+        `INSERT INTO predictions (evaluation_id, ord, reference, raw_output, predicted_sql, metrics, execution, tags, correct)
+         VALUES (?, 0, 'SELECT 1', ?, 'SELECT 2', '{"exactMatch":false,"rougeL":0.5}', '{"outcome":"wrong_result","goldStatus":"ok","goldReason":null,"error":null,"predictedRows":[[2]],"goldRows":[[1]]}', '["fenced"]', 0)`,
+      )
+      .run(id, '```sql\nSELECT 2\n```');
+    const { predictions } = await call('eval.get', { id });
+    expect(predictions[0]).toMatchObject({ issues: ['fenced'], outcome: 'wrong_result', correct: false, rougeL: 0.5 });
+    expect(predictions[0].tags).toBeUndefined();
+    expect((await call('eval.exportCsv', { id })).rows).toBe(1);
+  });
 
   it('refuses a part with no examples and an unknown evaluation with clear errors', async () => {
     await expect(call('eval.run', { modelPath: modelDir, datasetId, part: 'validation' })).rejects.toThrow(/has no examples in its validation part/);
@@ -73,6 +126,22 @@ describe('evaluations', () => {
     expect(summary.execution).toMatchObject({ correct: 2, scored: 2, accuracy: 1, withoutContext: 1 });
     expect(rows.map((r) => r.outcome)).toEqual(['correct', 'correct', 'not_scored']);
     expect(rows[1].issues).toEqual(['fenced']);
+  });
+
+  it('keeps the prompt and breaks scores down by the complexity given with predictions made elsewhere', async () => {
+    const context = 'CREATE TABLE t (a INT); INSERT INTO t VALUES (1), (2);';
+    const { summary, rows } = await call('eval.score', {
+      rows: [
+        { gold: 'SELECT a FROM t', output: 'SELECT a FROM t', context, prompt: 'All a?', complexity: 'basic SQL' },
+        { gold: 'SELECT SUM(a) FROM t', output: 'SELECT SUM(b) FROM t', context, complexity: 'aggregation' },
+      ],
+    });
+    expect(rows.map((r) => [r.prompt, r.complexity, r.tags, r.detail])).toEqual([
+      ['All a?', 'basic SQL', [], null],
+      [null, 'aggregation', ['unknown_column'], 'b'],
+    ]);
+    expect(summary.breakdown!.complexity).toMatchObject({ aggregation: { count: 1, accuracy: 0 }, 'basic SQL': { count: 1, accuracy: 1 } });
+    expect(summary.tagsByComplexity).toEqual({ unknown_column: { aggregation: 1 } });
   });
 });
 

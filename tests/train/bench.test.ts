@@ -27,5 +27,5 @@ describe('npm run bench:train', () => {
     // Labelled (SQL) tokens are a fraction of the processed ones: the prompt carries the schema.
     expect(r.rawLabelledTokensPerS).toBeLessThan(r.rawTokensPerS);
     expect(Number.isFinite(r.overheadPercent)).toBe(true);
-  });
+  }, 300_000);
 });
