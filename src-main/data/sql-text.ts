@@ -98,22 +98,40 @@ function topLevelItems(body: string): string[] {
 const CONSTRAINT = /^(PRIMARY\s+KEY|FOREIGN\s+KEY|UNIQUE|CHECK|CONSTRAINT|KEY|INDEX|FULLTEXT)\b/i;
 const CREATE_TABLE = /\bCREATE\s+(?:TEMP(?:ORARY)?\s+)?TABLE\b/gi;
 
-/** Tables created by a context, and the columns of each (table constraints are not columns). */
-export function contextTables(context: string): { columns: number }[] {
-  const tables: { columns: number }[] = [];
+/** A possibly quoted identifier ("a b", `a`, [a], schema.table) at the start of a text. */
+const IDENTIFIER = /^\s*("[^"]+"|`[^`]+`|\[[^\]]+\]|[\w$]+(?:\.(?:"[^"]+"|`[^`]+`|\[[^\]]+\]|[\w$]+))?)/;
+const unquote = (name: string): string => {
+  const last = name.match(/("[^"]+"|`[^`]+`|\[[^\]]+\]|[\w$]+)$/)?.[1] ?? name;
+  return /^["`[]/.test(last) ? last.slice(1, -1) : last;
+};
+
+/** Tables created by a context with their column names (table constraints are not columns). */
+export function contextSchema(context: string): { name: string; columns: string[] }[] {
+  const tables: { name: string; columns: string[] }[] = [];
   CREATE_TABLE.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = CREATE_TABLE.exec(context))) {
+    const start = m.index + m[0].length;
+    const after = context.slice(start, start + 400).replace(/^\s*IF\s+NOT\s+EXISTS\b/i, '');
+    const name = unquote(IDENTIFIER.exec(after)?.[1] ?? '');
     const open = context.indexOf('(', m.index);
     const semi = context.indexOf(';', m.index);
     // CREATE TABLE x AS SELECT ...: no column list before the statement ends
     if (open === -1 || (semi !== -1 && semi < open) || /\bAS\s+SELECT\b/i.test(context.slice(m.index, open))) {
-      tables.push({ columns: 0 });
+      tables.push({ name, columns: [] });
       continue;
     }
     const close = closingParen(context, open);
     const body = context.slice(open + 1, close === -1 ? context.length : close);
-    tables.push({ columns: topLevelItems(body).filter((item) => !CONSTRAINT.test(item)).length });
+    const columns = topLevelItems(body)
+      .filter((item) => !CONSTRAINT.test(item))
+      .map((item) => unquote(IDENTIFIER.exec(item)?.[1] ?? item));
+    tables.push({ name, columns });
   }
   return tables;
+}
+
+/** Tables created by a context, and how many columns each has. */
+export function contextTables(context: string): { columns: number }[] {
+  return contextSchema(context).map((t) => ({ columns: t.columns.length }));
 }

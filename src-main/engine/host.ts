@@ -115,6 +115,8 @@ export class EngineHost {
   private send<O extends EngineOp>(op: O, payload: OpPayload<O>, options: RequestOptions = {}): Promise<OpResult<O>> {
     const channel = this.channel;
     if (!channel) return Promise.reject(new ApiError('engine_crashed', 'The engine process is not running.'));
+    // Cancelled while the engine was starting: the abort event has fired already, so nothing would send it.
+    if (options.signal?.aborted) return Promise.reject(new ApiError('cancelled', `${op} was cancelled before it started.`));
     const id = this.nextId++;
     return new Promise<OpResult<O>>((resolve, reject) => {
       const onAbort = () => channel.send({ kind: 'cancel', id });
@@ -138,6 +140,7 @@ export class EngineHost {
         },
       });
       channel.send({ kind: 'request', id, op, payload });
+      if (options.pauseSignal?.aborted) onPause();
     });
   }
 

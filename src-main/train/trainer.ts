@@ -197,6 +197,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let stepTokens = 0;
     let stepLoss = 0;
     for (let micro = 0; micro < config.gradAccumulation; micro++) {
+      // Cancel between micro-batches too: an optimiser step of the seed's 1 x 8 can take minutes on a CPU.
+      if (micro > 0 && options.signal?.aborted) return finish('cancelled', 'cancelled by the user');
       if (state.batchIndex >= epochBatchList.length) {
         state.epoch += 1;
         state.batchIndex = 0;

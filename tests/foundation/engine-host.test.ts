@@ -14,6 +14,15 @@ describe('engine process', () => {
     await backend.cleanup();
   });
 
+  it('cancels a request whose caller gave up while the engine was starting', async () => {
+    const backend = tempBackend();
+    const controller = new AbortController();
+    const request = backend.engine.request('benchMatmul', { size: 2048, repeats: 200 }, { signal: controller.signal });
+    controller.abort();
+    await expect(request).rejects.toMatchObject({ code: 'cancelled', message: 'benchMatmul was cancelled before it started.' });
+    await backend.cleanup();
+  });
+
   it('turns a killed engine into an error for the request in flight and keeps the app alive', async () => {
     const backend = tempBackend();
     const statuses: EngineStatus[] = [];

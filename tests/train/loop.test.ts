@@ -124,4 +124,18 @@ describe('training loop', () => {
     });
     expect(result).toMatchObject({ stop: 'cancelled', steps: 10 });
   });
+
+  it('cancels between the micro-batches of a step, not only at its end', async () => {
+    const controller = new AbortController();
+    const model = new BigramModel(V);
+    const original = model.accumulate.bind(model);
+    let calls = 0;
+    model.accumulate = async (...args) => {
+      if (++calls === 3) controller.abort();
+      return original(...args);
+    };
+    const result = await train({ config: config({ gradAccumulation: 8 }), train: makeData(200, 1), validation: [], runDir: tempRun(), model, signal: controller.signal });
+    expect(result).toMatchObject({ stop: 'cancelled', steps: 0 });
+    expect(calls).toBe(3);
+  });
 });

@@ -32,7 +32,17 @@ export const app = $state({
   droppedFiles: [] as File[],
   /** Bumped when something other screens list has changed (a job finished). */
   revision: 0,
+  /** Set by the first-run guide: the Train screen opens with the quick recipe and the 4/8/16 sweep. */
+  trainIntent: null as 'quick-sweep' | null,
+  /** The theme in effect (settings or the system's); charts and editors recolour on change. */
+  theme: 'light' as 'light' | 'dark',
 });
+
+/** Open a screen and move focus to its heading, so keyboard and screen-reader users land there. */
+export function go(screen: Screen): void {
+  app.screen = screen;
+  queueMicrotask(() => document.querySelector<HTMLElement>('main h1')?.focus());
+}
 
 export function showError(error: unknown): void {
   app.error = error instanceof Error ? error.message : String(error);
@@ -75,5 +85,6 @@ export async function startState(): Promise<void> {
 
 export function applyTheme(theme: Settings['theme'] | undefined): void {
   const dark = theme === 'dark' || (theme !== 'light' && matchMedia('(prefers-color-scheme: dark)').matches);
-  document.documentElement.dataset.theme = dark ? 'dark' : 'light';
+  app.theme = dark ? 'dark' : 'light';
+  document.documentElement.dataset.theme = app.theme;
 }
