@@ -5,6 +5,7 @@ import { serveOverIpc } from '../api/ipc';
 import type { EngineChannel } from '../engine/host';
 import type { SecretCipher } from '../models';
 import { createBackend } from '../services';
+import { notifyWhenJobsEnd } from './notifications';
 import { buildMenu } from './menu';
 
 /**
@@ -93,6 +94,7 @@ app.whenReady().then(() => {
 
   Menu.setApplicationMenu(buildMenu(() => mainWindow));
   mainWindow = createWindow();
+  notifyWhenJobsEnd(backend.bus, () => mainWindow);
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow();
   });

@@ -243,6 +243,24 @@ describe.skipIf(skip)('the workbench in a browser', () => {
     await shot('compare-chosen-light');
   }, 120_000);
 
+  it('flow 4: an evaluation shows its error tables; an example opens with the gold/predicted diff and both results', async () => {
+    await screen('Evaluate', 'Control+5');
+    await main().getByRole('button', { name: 'baseline on test' }).first().click();
+    const list = page.locator('table[aria-label="Predictions"]');
+    await expect.poll(() => list.locator('tbody tr').count(), { timeout: 15_000 }).toBe(6);
+    await list.getByRole('button', { name: 'Open example 1' }).click();
+    const example = page.getByRole('region', { name: 'Example 1' });
+    await expect.poll(() => example.locator('.monaco-diff-editor').count(), { timeout: 20_000 }).toBe(1);
+    // The default dataset's gold always runs, so the gold result has rows; the diff holds the gold SQL.
+    expect(await example.locator('table[aria-label="Gold result"] tr').count()).toBeGreaterThan(0);
+    const gold = (await call('eval.list', {})).find((e) => e.name === 'baseline on test')!;
+    const first = (await call('eval.get', { id: gold.id, limit: 1 })).predictions[0];
+    await expect.poll(() => example.locator('.monaco-diff-editor .original').innerText()).toContain(first.reference.slice(0, 20));
+    await shot('evaluate-example-light');
+    await example.getByRole('button', { name: 'Close' }).click();
+    expect(await example.count()).toBe(0);
+  }, 60_000);
+
   it('flow 5: the Playground generates SQL into Monaco, completes names from the schema, runs SQL in the sandbox, keeps questions per schema', async () => {
     await screen('Playground', 'Control+6');
     await main().locator('.sql-editor[data-ready]').first().waitFor();
