@@ -255,7 +255,8 @@ describe.skipIf(skip)('the workbench in a browser', () => {
     expect(await example.locator('table[aria-label="Gold result"] tr').count()).toBeGreaterThan(0);
     const gold = (await call('eval.list', {})).find((e) => e.name === 'baseline on test')!;
     const first = (await call('eval.get', { id: gold.id, limit: 1 })).predictions[0];
-    await expect.poll(() => example.locator('.monaco-diff-editor .original').innerText()).toContain(first.reference.slice(0, 20));
+    // Monaco draws spaces as no-break spaces.
+    await expect.poll(async () => (await example.locator('.monaco-diff-editor .original').innerText()).replace(/\s+/g, ' ')).toContain(first.reference.slice(0, 20));
     await shot('evaluate-example-light');
     await example.getByRole('button', { name: 'Close' }).click();
     expect(await example.count()).toBe(0);
