@@ -21,7 +21,7 @@ const benches: Record<string, (values: Record<string, unknown>, args: string[]) 
     benchTrain({
       modelDir: defaultModelDir,
       datasetFile: join(defaultDatasetDir, 'train.jsonl'),
-      steps: values.steps === undefined ? 30 : Number(values.steps),
+      steps: positiveInt(values.steps, 30, '--steps'),
       batchSize: 8,
       saveSteps: 10,
     }),
@@ -32,13 +32,19 @@ const benches: Record<string, (values: Record<string, unknown>, args: string[]) 
       const r = await benchImportChild(args[0], values.format as DataFormat, { eda: Boolean(values.eda), tokens: Boolean(values.tokens) });
       return { ...r, edaS: r.edaS ?? 'skipped', tokensS: r.tokensS ?? 'skipped' };
     }
-    const rows = values.rows === undefined ? 100_000 : Number(values.rows);
-    if (!Number.isInteger(rows) || rows < 1) throw new UsageError('--rows takes a positive whole number');
+    const rows = positiveInt(values.rows, 100_000, '--rows');
     const formats = ((values.formats as string | undefined) ?? 'csv,jsonl,parquet').split(',') as DataFormat[];
     if (formats.some((f) => !['csv', 'jsonl', 'parquet'].includes(f))) throw new UsageError('--formats takes csv, jsonl and/or parquet');
     return benchImport({ rows, formats, eda: !values['no-eda'], tokens: Boolean(values.tokens) });
   },
 };
+
+function positiveInt(value: unknown, fallback: number, flag: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes a positive whole number (got "${value}")`);
+  return n;
+}
 
 export const benchCommand: CommandSpec = {
   name: 'bench',

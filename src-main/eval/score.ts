@@ -35,20 +35,7 @@ export interface ScoreExample {
  * - wrong_result: it ran, the statement type fits, the rows or final state differ;
  * - gold_invalid: the gold SQL cannot be a reference (set aside, not counted).
  */
-export type ErrorTag =
-  | 'non_english'
-  | 'fenced'
-  | 'empty'
-  | 'truncated'
-  | 'syntax_error'
-  | 'unknown_table'
-  | 'unknown_column'
-  | 'runtime_error'
-  | 'timeout'
-  | 'refused'
-  | 'wrong_statement_type'
-  | 'wrong_result'
-  | 'gold_invalid';
+export type ErrorTag = 'non_english' | 'fenced' | 'truncated' | 'gold_invalid' | Exclude<ExecutionOutcome, 'correct' | 'not_scored'>;
 
 const EXECUTION_TAGS = new Set<ExecutionOutcome>(['syntax_error', 'unknown_table', 'unknown_column', 'runtime_error', 'timeout', 'refused', 'wrong_statement_type', 'wrong_result']);
 

@@ -17,6 +17,14 @@ describe('npm run bench:train', () => {
     }
   });
 
+  it('refuses a step count that is not a positive whole number, naming the flag', async () => {
+    for (const bad of ['0', 'abc', '2.5']) {
+      const { code, stderr } = await sqlora(['bench', 'train', '--steps', bad]);
+      expect(code).not.toBe(0);
+      expect(stderr).toContain(`--steps takes a positive whole number (got "${bad}")`);
+    }
+  });
+
   it('times a real run (log every step, checkpoints) against the raw steps of the same batches', async () => {
     const { code, stdout, stderr } = await sqlora(['bench', 'train', '--steps', '3', '--json'], 300_000);
     expect(code, stderr).toBe(0);
