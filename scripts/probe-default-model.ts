@@ -3,7 +3,7 @@
  * greedy SQL for the first N test examples in each prompt style the model may know -
  * its two pretraining document styles and the chat prompt - scored by execution.
  * The in-format figures are the ceiling LoRA can reach from this base.
- * Usage: node --import tsx scripts/probe-default-model.ts [MODEL_DIR] [N]
+ * Usage: node --import tsx scripts/probe-default-model.ts [MODEL_DIR] [N] [SPLIT]
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -26,7 +26,7 @@ const weights = new ModelWeights(dir, loadGemma3Config(dir));
 const model = Gemma3Model.fromWeights(weights);
 weights.close();
 const tokenizer = ChatTokenizer.load(dir);
-const rows = readFileSync(join(root, 'resources', 'datasets', 'default', 'test.jsonl'), 'utf8')
+const rows = readFileSync(join(root, 'resources', 'datasets', 'default', `${process.argv[4] ?? 'test'}.jsonl`), 'utf8')
   .split('\n')
   .filter(Boolean)
   .slice(0, n)
