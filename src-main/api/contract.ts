@@ -516,6 +516,17 @@ export const EvalSummary = z.object({
 });
 export type EvalSummary = z.infer<typeof EvalSummary>;
 
+/** Which predictions of an evaluation a list or an export shows; every filter narrows. */
+export const PredictionFilter = z.object({
+  outcome: z.string().optional(),
+  tag: z.string().optional(),
+  complexity: z.string().optional(),
+  correct: z.boolean().optional(),
+  /** Case-insensitive text in the question, gold SQL or model output. */
+  search: z.string().optional(),
+});
+export type PredictionFilter = z.infer<typeof PredictionFilter>;
+
 export const EvaluationRecord = z.object({
   id: z.number(),
   name: z.string(),
@@ -583,12 +594,11 @@ const evaluationRequests = {
   'eval.run': request('Generate SQL for a dataset part with a model (and adapter), execute and score it (a job).', EvalRunRequest, z.object({ evaluation: EvaluationRecord, jobId: z.string() })),
   'eval.list': request('All evaluations, newest first.', empty, z.array(EvaluationRecord)),
   'eval.get': request(
-    'One evaluation with a page of its predictions (optionally only one outcome, or one error tag).',
+    'One evaluation with a page of its predictions, optionally filtered (outcome, error tag, complexity, correct or not, text).',
     z
       .object({
         id: z.number().int(),
-        outcome: z.string().optional(),
-        tag: z.string().optional(),
+        ...PredictionFilter.shape,
         offset: z.number().int().min(0).default(0),
         limit: z.number().int().min(1).max(1000).default(100),
       })
@@ -597,8 +607,13 @@ const evaluationRequests = {
   ),
   'eval.exportCsv': request(
     "An evaluation's predictions as CSV (prompt, context, gold, predicted, raw output, outcome, tags, error, both results), optionally one outcome or tag.",
-    z.object({ id: z.number().int(), outcome: z.string().optional(), tag: z.string().optional() }).strict(),
+    z.object({ id: z.number().int(), ...PredictionFilter.shape }).strict(),
     z.object({ filename: z.string(), csv: z.string(), rows: z.number() }),
+  ),
+  'eval.import': request(
+    'Score predictions made elsewhere (CSV or JSONL: reference, prediction, optional context, prompt, complexity) and keep them as an evaluation to study and compare (a job).',
+    z.object({ path: z.string().min(1, 'choose a predictions file'), name: z.string().min(1).optional() }).strict(),
+    z.object({ evaluation: EvaluationRecord, jobId: z.string() }),
   ),
   'eval.delete': request('Delete an evaluation and its predictions.', z.object({ id: z.number().int() }).strict(), z.object({ deleted: z.boolean() })),
   'eval.score': request(

@@ -1,10 +1,12 @@
-import { ApiError, type EvalSummary, type EvaluationRecord, type PredictionRecord } from '../api/contract';
+import { basename } from 'node:path';
+import { ApiError, type EvalSummary, type EvaluationRecord, type PredictionFilter, type PredictionRecord } from '../api/contract';
 import type { Handlers } from '../api/server';
 import { type ScoredPrediction, scorePredictions, type ScoreSummary } from '../eval';
 import { getRun } from '../runs';
 import { nowIso } from '../store';
 import type { ServiceContext } from './context';
 import { storedExamplesOf } from './examples';
+import { type PredictionInput, PredictionsFileError, readPredictionsFile } from '../eval/predictions-file';
 
 /**
  * Evaluations: the model writes SQL for every example of a dataset part (engine
@@ -158,16 +160,16 @@ function predictionsToCsv(predictions: PredictionRecord[]): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-export function evaluationHandlers({ store, jobs, engine }: ServiceContext): Pick<Handlers, 'eval.run' | 'eval.list' | 'eval.get' | 'eval.delete' | 'eval.score' | 'eval.exportCsv'> {
+export function evaluationHandlers({ store, jobs, engine }: ServiceContext): Pick<Handlers, 'eval.run' | 'eval.list' | 'eval.get' | 'eval.delete' | 'eval.score' | 'eval.exportCsv' | 'eval.import'> {
   const get = (id: number): EvaluationRecord => {
     const row = store.db.prepare('SELECT * FROM evaluations WHERE id = ?').get(id) as EvaluationRow | undefined;
     if (!row) throw new ApiError('not_found', `No evaluation ${id}.`);
     return toEvaluation(row);
   };
   /** Predictions of one evaluation, optionally one outcome or one tag; task type and domain come from the examples. */
-  const predictions = (filter: { id: number; outcome?: string; tag?: string }) => {
+  const predictions = (id: number, filter: PredictionFilter) => {
     const where = ['p.evaluation_id = ?'];
-    const args: (string | number)[] = [filter.id];
+    const args: (string | number)[] = [id];
     if (filter.outcome) {
       where.push("json_extract(p.execution, '$.outcome') = ?");
       args.push(filter.outcome);
@@ -175,6 +177,18 @@ export function evaluationHandlers({ store, jobs, engine }: ServiceContext): Pic
     if (filter.tag) {
       where.push('EXISTS (SELECT 1 FROM json_each(p.tags) WHERE value = ?)');
       args.push(filter.tag);
+    }
+    if (filter.complexity) {
+      where.push('p.complexity = ?');
+      args.push(filter.complexity);
+    }
+    if (filter.correct !== undefined) where.push(filter.correct ? 'p.correct = 1' : 'p.correct = 0');
+    const text = filter.search?.trim();
+    if (text) {
+      // LIKE is case-insensitive for ASCII in SQLite; % and _ in the text are taken literally.
+      where.push("(p.prompt LIKE ? ESCAPE '\\' OR p.reference LIKE ? ESCAPE '\\' OR p.raw_output LIKE ? ESCAPE '\\')");
+      const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      args.push(pattern, pattern, pattern);
     }
     const clause = where.join(' AND ');
     return {
@@ -188,6 +202,31 @@ export function evaluationHandlers({ store, jobs, engine }: ServiceContext): Pic
         ).map(fromPredictionRow),
     };
   };
+  /** Store scored predictions and complete the evaluation, in one transaction (all or nothing). */
+  const complete = (id: number, rows: ScoredPrediction[], extras: PredictionExtra[], metrics: EvalSummary) =>
+    store.transaction(() => {
+      const insert = store.db.prepare(
+        `INSERT INTO predictions (evaluation_id, ord, example_id, prompt, context, reference, raw_output, predicted_sql, complexity, metrics, execution, tags, correct)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      rows.forEach((r, i) => {
+        const p = toPredictionRecord(r, extras[i]);
+        insert.run(
+          id, i, p.exampleId, p.prompt, p.context, p.reference, p.rawOutput, p.predictedSql, p.complexity,
+          JSON.stringify({ exactMatch: p.exactMatch, rougeL: p.rougeL, rougeLsum: p.rougeLsum, truncated: p.truncated, issues: p.issues }),
+          JSON.stringify({ outcome: p.outcome, goldStatus: p.goldStatus, goldReason: p.goldReason, error: p.error, detail: p.detail, predictedRows: p.predictedRows, goldRows: p.goldRows }),
+          JSON.stringify(p.tags),
+          p.correct === null ? null : p.correct ? 1 : 0,
+        );
+      });
+      finish(id, { status: 'completed', metrics });
+    });
+  const insertEvaluation = (name: string, runId: number | null, datasetId: number | null, split: string | null, config: unknown) =>
+    Number(
+      store.db
+        .prepare('INSERT INTO evaluations (name, run_id, dataset_id, split, status, config, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(name, runId, datasetId, split, 'running', JSON.stringify(config), nowIso()).lastInsertRowid,
+    );
   const finish = (id: number, change: { status: EvaluationRecord['status']; metrics?: EvalSummary; error?: string }) =>
     store.db.prepare('UPDATE evaluations SET status = ?, metrics = ?, error = ?, finished_at = ? WHERE id = ?').run(change.status, change.metrics ? JSON.stringify(change.metrics) : null, change.error ?? null, nowIso(), id);
 
@@ -200,11 +239,7 @@ export function evaluationHandlers({ store, jobs, engine }: ServiceContext): Pic
       const examples = input.limit === null ? all : all.slice(0, input.limit);
       const name = input.name ?? `${adapterPath ? (input.runId !== null ? getRun(store, input.runId).name : 'adapter') : 'baseline'} on ${input.part}`;
       const config = { ...input, adapterPath, examples: examples.length };
-      const id = Number(
-        store.db
-          .prepare('INSERT INTO evaluations (name, run_id, dataset_id, split, status, config, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-          .run(name, input.runId, input.datasetId, input.split ?? input.part, 'running', JSON.stringify(config), nowIso()).lastInsertRowid,
-      );
+      const id = insertEvaluation(name, input.runId, input.datasetId, input.split ?? input.part, config);
       const job = jobs.start('evaluate', `Evaluate ${name}`, async (job) => {
         try {
           const started = performance.now();
@@ -232,23 +267,12 @@ export function evaluationHandlers({ store, jobs, engine }: ServiceContext): Pic
             },
           );
           const metrics = { ...toEvalSummary(summary), generation: { tokensPerS: generated.tokensPerS, seconds } };
-          store.transaction(() => {
-            const insert = store.db.prepare(
-              `INSERT INTO predictions (evaluation_id, ord, example_id, prompt, context, reference, raw_output, predicted_sql, complexity, metrics, execution, tags, correct)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-            );
-            rows.forEach((r, i) => {
-              const p = toPredictionRecord(r, { exampleId: examples[i].id, prompt: examples[i].prompt, context: examples[i].context, reference: examples[i].sql, complexity: examples[i].complexity });
-              insert.run(
-                id, i, p.exampleId, p.prompt, p.context, p.reference, p.rawOutput, p.predictedSql, p.complexity,
-                JSON.stringify({ exactMatch: p.exactMatch, rougeL: p.rougeL, rougeLsum: p.rougeLsum, truncated: p.truncated, issues: p.issues }),
-                JSON.stringify({ outcome: p.outcome, goldStatus: p.goldStatus, goldReason: p.goldReason, error: p.error, detail: p.detail, predictedRows: p.predictedRows, goldRows: p.goldRows }),
-                JSON.stringify(p.tags),
-                p.correct === null ? null : p.correct ? 1 : 0,
-              );
-            });
-            finish(id, { status: 'completed', metrics });
-          });
+          complete(
+            id,
+            rows,
+            examples.map((e) => ({ exampleId: e.id, prompt: e.prompt, context: e.context, reference: e.sql, complexity: e.complexity })),
+            metrics,
+          );
           return { evaluationId: id, accuracy: metrics.execution.accuracy };
         } catch (error) {
           finish(id, { status: job.signal.aborted ? 'cancelled' : 'failed', error: (error as Error).message });
@@ -260,16 +284,48 @@ export function evaluationHandlers({ store, jobs, engine }: ServiceContext): Pic
     async 'eval.list'() {
       return (store.db.prepare('SELECT * FROM evaluations ORDER BY id DESC').all() as EvaluationRow[]).map(toEvaluation);
     },
-    async 'eval.get'({ id, outcome, tag, offset, limit }) {
+    async 'eval.get'({ id, offset, limit, ...filter }) {
       const evaluation = get(id);
-      const selected = predictions({ id, outcome, tag });
+      const selected = predictions(id, filter);
       return { evaluation, total: selected.total(), predictions: selected.page(limit, offset) };
     },
-    async 'eval.exportCsv'({ id, outcome, tag }) {
+    async 'eval.exportCsv'({ id, ...filter }) {
       const evaluation = get(id);
-      const rows = predictions({ id, outcome, tag }).page(-1, 0);
+      const rows = predictions(id, filter).page(-1, 0);
       const slug = evaluation.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
       return { filename: `evaluation-${id}-${slug || 'predictions'}.csv`, csv: predictionsToCsv(rows), rows: rows.length };
+    },
+    async 'eval.import'({ path, name }) {
+      // Read and validate before anything is stored: a bad file names its line and leaves no evaluation behind.
+      let inputs: PredictionInput[];
+      try {
+        inputs = readPredictionsFile(path);
+      } catch (error) {
+        if (error instanceof PredictionsFileError || (error as NodeJS.ErrnoException).code === 'ENOENT') throw new ApiError('invalid_input', (error as Error).message);
+        throw error;
+      }
+      const title = name ?? `imported ${basename(path)}`;
+      const id = insertEvaluation(title, null, null, null, { source: 'import', file: basename(path), examples: inputs.length });
+      const job = jobs.start('evaluate', `Score ${title}`, async (job) => {
+        try {
+          const { rows, summary } = await scorePredictions(
+            inputs.map((r) => ({ gold: r.gold, context: r.context, complexity: r.complexity })),
+            inputs.map((r) => r.output),
+            { extraction: 'seed', signal: job.signal, onProgress: (done, total) => job.progress(done / total, `executed ${done} of ${total}`) },
+          );
+          complete(
+            id,
+            rows,
+            inputs.map((r) => ({ exampleId: null, prompt: r.prompt, context: r.context, reference: r.gold, complexity: r.complexity })),
+            toEvalSummary(summary),
+          );
+          return { evaluationId: id, accuracy: summary.execution.accuracy };
+        } catch (error) {
+          finish(id, { status: job.signal.aborted ? 'cancelled' : 'failed', error: (error as Error).message });
+          throw error;
+        }
+      });
+      return { evaluation: get(id), jobId: job.id };
     },
     async 'eval.delete'({ id }) {
       get(id);
