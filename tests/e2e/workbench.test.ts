@@ -246,9 +246,11 @@ describe.skipIf(skip)('the workbench in a browser', () => {
   it('flow 4: an evaluation shows its error tables; an example opens with the gold/predicted diff and both results', async () => {
     await screen('Evaluate', 'Control+5');
     await main().getByRole('button', { name: 'baseline on test' }).first().click();
-    const list = page.locator('table[aria-label="Predictions"]');
-    await expect.poll(() => list.locator('tbody tr').count(), { timeout: 15_000 }).toBe(6);
-    await list.getByRole('button', { name: 'Open example 1' }).click();
+    const list = page.getByRole('listbox', { name: 'Predictions' });
+    await expect.poll(() => list.getByRole('option').count(), { timeout: 15_000 }).toBe(6);
+    // Keyboard: focus the list, Enter opens the active (first) example.
+    await list.focus();
+    await page.keyboard.press('Enter');
     const example = page.getByRole('region', { name: 'Example 1' });
     await expect.poll(() => example.locator('.monaco-diff-editor').count(), { timeout: 20_000 }).toBe(1);
     // The default dataset's gold always runs, so the gold result has rows; the diff holds the gold SQL.
@@ -261,6 +263,43 @@ describe.skipIf(skip)('the workbench in a browser', () => {
     await example.getByRole('button', { name: 'Close' }).click();
     expect(await example.count()).toBe(0);
   }, 60_000);
+
+  it('flow 4, at scale: 10,000 imported predictions scroll as a virtual list, filter and search on the backend', async () => {
+    await screen('Evaluate', 'Control+5');
+    const context = 'CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (2);';
+    const lines = Array.from({ length: 10_000 }, (_, i) =>
+      JSON.stringify({ prompt: `Question number ${i + 1}`, reference: 'SELECT COUNT(*) FROM t;', prediction: i % 4 === 0 ? 'SELECT x FROM t;' : 'SELECT COUNT(*) FROM t;', context, complexity: i % 2 ? 'aggregation' : 'basic SQL' }),
+    );
+    await main().getByLabel(/Import predictions/).setInputFiles({ name: 'notebook.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(lines.join('\n')) });
+    await expect.poll(async () => (await call('eval.list', {})).find((e) => e.name === 'imported notebook.jsonl')?.status, { timeout: 60_000 }).toBe('completed');
+    const count = main().locator('[data-testid="prediction-count"]');
+    await expect.poll(() => count.innerText(), { timeout: 15_000 }).toBe('10,000 predictions');
+    expect(await main().locator('.metric .value').first().innerText()).toBe('75.0%');
+    const list = page.getByRole('listbox', { name: 'Predictions' });
+    await expect.poll(() => list.getByRole('option').first().innerText()).toContain('Question number 1');
+    // Only what is in view (plus a few) is in the page.
+    expect(await list.getByRole('option').count()).toBeLessThan(40);
+    await list.focus();
+    await page.keyboard.press('End');
+    await expect.poll(() => list.locator('[aria-posinset="10000"]').innerText(), { timeout: 15_000 }).toContain('Question number 10000');
+    expect(await list.getByRole('option').count()).toBeLessThan(40);
+    await shot('evaluate-10k-light');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByRole('region', { name: 'Example 10000' }).count()).toBe(1);
+
+    // Filters and search run in the backend over all 10,000.
+    await main().getByRole('combobox', { name: /^Correct/ }).selectOption('incorrect');
+    await expect.poll(() => count.innerText()).toBe('2,500 predictions');
+    await main().getByLabel('Search').fill('number 9997');
+    await expect.poll(() => count.innerText()).toBe('1 prediction');
+    expect(await list.getByRole('option').innerText()).toContain('Question number 9997');
+    await main().getByLabel('Search').fill('');
+    await main().getByRole('combobox', { name: /^Correct/ }).selectOption('');
+    await main().getByRole('combobox', { name: /^Complexity/ }).selectOption('aggregation');
+    await expect.poll(() => count.innerText()).toBe('5,000 predictions');
+    await main().getByRole('combobox', { name: /^Complexity/ }).selectOption('');
+    await axe('evaluate at scale');
+  }, 120_000);
 
   it('flow 5: the Playground generates SQL into Monaco, completes names from the schema, runs SQL in the sandbox, keeps questions per schema', async () => {
     await screen('Playground', 'Control+6');
