@@ -855,6 +855,8 @@ export const requests = {
         temperature: z.number().min(0).max(5).default(0),
         topP: z.number().gt(0).max(1).default(1),
         seed: z.number().int().nonnegative().default(0),
+        /** When set, the text so far arrives as `generate.token` events with this id while the model writes. */
+        streamId: z.string().min(1).max(100).optional(),
       })
       .strict(),
     z.object({ text: z.string(), tokens: z.number().int(), finish: z.enum(['stop', 'length', 'cancelled']), tokensPerS: z.number() }),
@@ -882,6 +884,8 @@ export const events = {
   'engine.status': EngineStatus,
   'run.updated': RunRecord,
   'run.metrics': z.object({ runId: z.number(), point: MetricPoint, totalSteps: z.number().nullable() }),
+  /** The text a `generate.sql` call with this streamId has written so far. */
+  'generate.token': z.object({ streamId: z.string(), text: z.string() }),
 } as const;
 
 export type Events = typeof events;

@@ -100,7 +100,17 @@ export async function generateSql(payload: OpPayload<'generate'>, ctx: OpContext
     for (let i = 0; i < prompts.length; i += payload.batchSize) {
       if (ctx.signal.aborted) throw new Error('cancelled');
       const batch = prompts.slice(i, i + payload.batchSize);
-      const result = generate(model, batch, { maxNewTokens: payload.maxNewTokens, temperature: payload.temperature, topP: payload.topP, seed: payload.seed + i, stopTokenIds: stop, signal: ctx.signal });
+      const streamed: number[] = [];
+      // Streaming shows the first prompt's text as it grows (the Playground asks for one prompt).
+      const onStep =
+        payload.stream && i === 0
+          ? (tokens: number[]) => {
+              if (tokens[0] < 0 || stop.includes(tokens[0])) return;
+              streamed.push(tokens[0]);
+              ctx.emit({ kind: 'token', text: tokenizer.decode(streamed) });
+            }
+          : undefined;
+      const result = generate(model, batch, { maxNewTokens: payload.maxNewTokens, temperature: payload.temperature, topP: payload.topP, seed: payload.seed + i, stopTokenIds: stop, signal: ctx.signal, onStep });
       result.tokens.forEach((tokens, j) => {
         generated += tokens.length;
         outputs.push({ text: tokenizer.decode(tokens), tokens: tokens.length, finish: result.finish[j] });

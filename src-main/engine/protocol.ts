@@ -66,6 +66,8 @@ export const engineOps = {
       topP: z.number().gt(0).max(1),
       seed: z.number().int().nonnegative(),
       batchSize: z.number().int().positive().max(256),
+      /** Emit `{ kind: 'token', text }` (the first prompt's text so far) after every decoding step. */
+      stream: z.boolean().optional(),
     }),
     z.object({
       outputs: z.array(z.object({ text: z.string(), tokens: z.number().int(), finish: z.enum(['stop', 'length', 'cancelled']) })),

@@ -86,8 +86,24 @@ export function createBackend(options: BackendOptions): Backend {
     async 'generate.sql'(input) {
       const { outputs, tokensPerS } = await engine.request(
         'generate',
-        { modelPath: input.modelPath, adapterPath: input.adapterPath, items: [{ question: input.question, context: input.context }], maxNewTokens: input.maxNewTokens, temperature: input.temperature, topP: input.topP, seed: input.seed, batchSize: 1 },
-        { activity: 'generating SQL' },
+        {
+          modelPath: input.modelPath,
+          adapterPath: input.adapterPath,
+          items: [{ question: input.question, context: input.context }],
+          maxNewTokens: input.maxNewTokens,
+          temperature: input.temperature,
+          topP: input.topP,
+          seed: input.seed,
+          batchSize: 1,
+          stream: input.streamId !== undefined,
+        },
+        {
+          activity: 'generating SQL',
+          onEvent: (e) => {
+            const { kind, text } = e as { kind: string; text?: string };
+            if (input.streamId !== undefined && kind === 'token' && text !== undefined) bus.emit('generate.token', { streamId: input.streamId, text });
+          },
+        },
       );
       return { ...outputs[0], tokensPerS };
     },

@@ -34,6 +34,8 @@ describe.skipIf(skip)('the workbench in a browser', () => {
   let browser: Browser;
   let page: Page;
   const errors: string[] = [];
+  /** Every message the page's WebSocket received (events from the backend). */
+  const eventsSeen: string[] = [];
 
   const call = async <M extends Method>(method: M, input: Input<M>): Promise<Output<M>> => {
     const r = await dispatch(backend.handlers, method, input);
@@ -76,6 +78,7 @@ describe.skipIf(skip)('the workbench in a browser', () => {
     browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     page.on('pageerror', (e) => errors.push(e.message));
+    page.on('websocket', (ws) => ws.on('framereceived', ({ payload }) => eventsSeen.push(String(payload))));
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     await page.goto(server.openUrl);
   }, 60_000);
@@ -309,8 +312,12 @@ describe.skipIf(skip)('the workbench in a browser', () => {
     await page.keyboard.press('Control+A');
     await page.keyboard.type(PETS);
     await page.getByLabel('Question in English').fill('How many pets does each owner have?');
+    // Tokens stream to the browser while the model writes (over the app's WebSocket).
+    eventsSeen.length = 0;
     await page.getByRole('button', { name: 'Generate SQL' }).click();
     await expect.poll(() => main().locator('[data-testid="generation"]').count(), { timeout: 30_000 }).toBe(1);
+    const streamed = eventsSeen.filter((e) => e.includes('"generate.token"'));
+    expect(streamed.length).toBe(Number(/(\d+) tokens at/.exec(await main().locator('[data-testid="generation"]').innerText())![1]));
     expect(await main().locator('[data-testid="generation"]').innerText()).toMatch(/\d+ tokens at [\d.]+ tokens\/s/);
     expect(await page.getByRole('group', { name: 'Earlier questions for this schema' }).innerText()).toContain('How many pets does each owner have?');
 
