@@ -6,7 +6,7 @@ import { createIpcTransport } from '../src-main/api/ipc-transport';
  *  - `window.sqlora`: the raw transport of the typed API (the renderer wraps it in
  *    createApiClient, which validates every response and event);
  *  - `window.sqloraNative`: what only a desktop window can do (file paths of dropped
- *    files, native open dialogs).
+ *    files, native open dialogs, commands from the native menu).
  */
 const transport = createIpcTransport(ipcRenderer);
 
@@ -17,6 +17,8 @@ contextBridge.exposeInMainWorld('sqlora', {
 
 contextBridge.exposeInMainWorld('sqloraNative', {
   pathForFile: (file: File) => webUtils.getPathForFile(file),
+  /** Menu commands from the main process: a screen name, 'datasets:open' or 'guide'. */
+  onMenu: (listener: (target: string) => void) => void ipcRenderer.on('sqlora:navigate', (_event, target: string) => listener(target)),
   openFiles: (options: { title: string; filters?: { name: string; extensions: string[] }[]; directory?: boolean }) =>
     ipcRenderer.invoke('sqlora:open-files', options) as Promise<string[]>,
 });

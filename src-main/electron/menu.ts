@@ -1,17 +1,16 @@
 import { app, Menu, shell, type BrowserWindow, type MenuItemConstructorOptions } from 'electron';
+import { SCREEN_TITLES, SCREENS } from '../api/screens';
 
 /** The native menu, macOS conventions first: app menu, File, Edit, View, Window, Help. */
 export function buildMenu(getWindow: () => BrowserWindow | null): Menu {
   const isMac = process.platform === 'darwin';
   const goTo = (screen: string) => () => getWindow()?.webContents.send('sqlora:navigate', screen);
-  const screens: MenuItemConstructorOptions[] = [
-    ['Datasets', '1'],
-    ['Train', '2'],
-    ['Runs', '3'],
-    ['Evaluation', '4'],
-    ['Playground', '5'],
-    ['Models', '6'],
-  ].map(([label, key]) => ({ label, accelerator: `CmdOrCtrl+${key}`, click: goTo(label.toLowerCase()) }));
+  // Cmd+1..7 here are the keys the renderer handles itself in a browser.
+  const screens: MenuItemConstructorOptions[] = SCREENS.map((screen, i) => ({
+    label: SCREEN_TITLES[screen],
+    accelerator: `CmdOrCtrl+${i + 1}`,
+    click: goTo(screen),
+  }));
 
   const template: MenuItemConstructorOptions[] = [
     ...(isMac
@@ -50,7 +49,10 @@ export function buildMenu(getWindow: () => BrowserWindow | null): Menu {
     { role: 'windowMenu' },
     {
       role: 'help',
-      submenu: [{ label: 'Open Data Folder', click: () => void shell.openPath(app.getPath('userData')) }],
+      submenu: [
+        { label: 'Getting Started Guide', click: goTo('guide') },
+        { label: 'Open Data Folder', click: () => void shell.openPath(app.getPath('userData')) },
+      ],
     },
   ];
   return Menu.buildFromTemplate(template);

@@ -105,6 +105,13 @@ describe.skipIf(skip)('the workbench in a browser', () => {
     await page.reload();
     await expect.poll(() => main().locator('h1').innerText()).toBe('Datasets');
     expect(await page.getByRole('region', { name: 'Ready for a first experiment' }).count()).toBe(0);
+    // Dismissed is not gone: the sidebar brings it back, and hiding it again sticks.
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Guide' }).click();
+    await expect.poll(() => guide.innerText(), { timeout: 15_000 }).toContain('Default text-to-SQL (generated): 3,800 examples');
+    await guide.getByRole('button', { name: 'Hide this guide' }).click();
+    await page.reload();
+    await expect.poll(() => main().locator('h1').innerText()).toBe('Datasets');
+    expect(await page.getByRole('region', { name: 'Ready for a first experiment' }).count()).toBe(0);
   }, 60_000);
 
   it('flow 1: a dropped file is confirmed, imported with progress, reported and charted; Train starts a run on it; a bad file says why', async () => {

@@ -11,6 +11,7 @@ declare global {
     sqlora?: RawTransport;
     sqloraNative?: {
       pathForFile(file: File): string;
+      onMenu(listener: (target: string) => void): void;
       openFiles(options: { title: string; filters?: { name: string; extensions: string[] }[]; directory?: boolean }): Promise<string[]>;
     };
   }

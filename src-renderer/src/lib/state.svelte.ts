@@ -1,4 +1,5 @@
 import type { EngineStatus, Job, Settings } from '@api/contract';
+import type { Screen } from '@api/screens';
 import { api } from './api';
 
 /**
@@ -6,19 +7,9 @@ import { api } from './api';
  * status, the jobs in flight, the embedded defaults, and the last error to show.
  * Kept current by the backend's events, so every window and tab agrees.
  */
-export const SCREENS = ['datasets', 'train', 'runs', 'compare', 'evaluate', 'playground', 'models'] as const;
-export type Screen = (typeof SCREENS)[number] | 'settings';
+export { SCREENS, SCREEN_TITLES, type Screen } from '@api/screens';
 
-export const SCREEN_TITLES: Record<Screen, string> = {
-  datasets: 'Datasets',
-  train: 'Train',
-  runs: 'Runs',
-  compare: 'Compare',
-  evaluate: 'Evaluate',
-  playground: 'Playground',
-  models: 'Models',
-  settings: 'Settings',
-};
+const GUIDE_HIDDEN = 'sqlora.welcome.dismissed';
 
 export const app = $state({
   screen: 'datasets' as Screen,
@@ -34,6 +25,8 @@ export const app = $state({
   revision: 0,
   /** Set by the first-run guide: the Train screen opens with the quick recipe and the 4/8/16 sweep. */
   trainIntent: null as 'quick-sweep' | null,
+  /** The first-run guide is showing: until dismissed, and again when asked for (sidebar, Help menu). */
+  guide: localStorage.getItem(GUIDE_HIDDEN) !== '1',
   /** The theme in effect (settings or the system's); charts and editors recolour on change. */
   theme: 'light' as 'light' | 'dark',
 });
@@ -42,6 +35,13 @@ export const app = $state({
 export function go(screen: Screen): void {
   app.screen = screen;
   queueMicrotask(() => document.querySelector<HTMLElement>('main h1')?.focus());
+}
+
+/** Show or hide the first-run guide; hiding is remembered across restarts. */
+export function setGuide(show: boolean): void {
+  app.guide = show;
+  if (show) localStorage.removeItem(GUIDE_HIDDEN);
+  else localStorage.setItem(GUIDE_HIDDEN, '1');
 }
 
 export function showError(error: unknown): void {
