@@ -123,6 +123,9 @@ describe.skipIf(skip)('the workbench in a browser', () => {
     await confirm.getByLabel('Column preset').selectOption('gretel');
     await confirm.getByRole('button', { name: 'Import', exact: true }).click();
     await expect.poll(() => main().locator('h2').first().innerText(), { timeout: 20_000 }).toBe('mini-train');
+    // After a restart the screen opens the dataset last looked at, not the default.
+    await page.reload();
+    await expect.poll(() => main().locator('h2').first().innerText(), { timeout: 20_000 }).toBe('mini-train');
     const report = page.getByRole('region', { name: 'Validation report' });
     expect(await report.innerText()).toMatch(/40 rows imported of 40 read; 0 rejected/);
     expect(await report.innerText()).toContain('Preset gretel: prompt ← sql_prompt');
