@@ -679,7 +679,7 @@ const workbenchRequests = {
     AdapterInfo,
   ),
   'sandbox.run': request(
-    'Run one SQL statement in the sandbox against a schema context (CREATE/INSERT).',
+    'Run SQL in the sandbox against a schema context (CREATE/INSERT): every statement in order, in a throwaway database; the rows are the last result set (first 200, with the full count).',
     z.object({ context: z.string(), sql: z.string() }).strict(),
     z.object({ ok: z.boolean(), columns: z.array(z.string()), rows: z.array(z.array(z.unknown())), rowCount: z.number(), error: z.string().nullable(), timedOut: z.boolean(), ms: z.number() }),
   ),
