@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { maxTensorBytes, TensorTooLargeError, vocabShards } from './device-limits';
 import { customGrad1, oneHotFloat } from './grad';
 import { matMul } from './matmul';
 import type { Gemma3Config, LayerType } from './config';
@@ -61,11 +62,14 @@ const NEG = -1e9;
 export class Gemma3Model {
   /**
    * The embedding stored transposed, [hidden, vocab]: the LM head's product and its
-   * gradient are then plain matmuls, and a token lookup is a column gather.
+   * gradient are then plain matmuls, and a token lookup is a column gather. One
+   * tensor, or several column ranges of the vocabulary where one would exceed the
+   * device's largest buffer (`vocabStarts[i]` is shard i's first token id).
    */
-  readonly embedT: tf.Tensor2D;
-  /** [hidden, vocab]; the same tensor as embedT when embeddings are tied. */
-  readonly lmHeadT: tf.Tensor2D;
+  readonly embedShards: tf.Tensor2D[];
+  /** [hidden, vocab] in the same shards; the same tensors as embedShards when embeddings are tied. */
+  readonly lmHeadShards: tf.Tensor2D[];
+  readonly vocabStarts: number[];
   readonly layers: LayerWeights[] = [];
   readonly finalNorm: tf.Tensor1D;
   readonly embedScale: number;
@@ -83,12 +87,23 @@ export class Gemma3Model {
       for (let i = 0; i < data.length; i++) out[i] = 1 + data[i];
       return hold(tf.tensor1d(out));
     };
+    const limit = maxTensorBytes();
     const transposed = (name: string): tf.Tensor2D => {
       const { shape, data } = read(name);
+      if (data.length * 4 > limit) throw new TensorTooLargeError(name, shape, data.length * 4, limit, 'only the vocabulary matrices can be split');
       return hold(tf.tensor2d(transposeData(data, shape[0], shape[1]), [shape[1], shape[0]]));
     };
-    this.embedT = transposed('embed_tokens.weight');
-    this.lmHeadT = config.tieWordEmbeddings ? this.embedT : transposed('lm_head.weight');
+    const shards = vocabShards('embed_tokens.weight', config.hiddenSize, config.vocabSize, limit);
+    if (trainable && shards.length > 1) throw new Error('training every weight needs the embedding in one tensor (a small model)');
+    this.vocabStarts = shards.map(([start]) => start);
+    // Each shard is transposed straight from its rows of the file: the whole matrix never exists twice.
+    const vocabMatrix = (name: string): tf.Tensor2D[] => {
+      const { data } = read(name);
+      const H = config.hiddenSize;
+      return shards.map(([start, size]) => hold(tf.tensor2d(transposeData(data.subarray(start * H, (start + size) * H), size, H), [H, size])));
+    };
+    this.embedShards = vocabMatrix('embed_tokens.weight');
+    this.lmHeadShards = config.tieWordEmbeddings ? this.embedShards : vocabMatrix('lm_head.weight');
     for (let i = 0; i < config.numLayers; i++) {
       const proj = {} as Record<Projection, tf.Tensor2D>;
       for (const p of ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as Projection[]) {
@@ -126,9 +141,25 @@ export class Gemma3Model {
     return new Gemma3Model(weights.config, (name) => weights.read(name));
   }
 
+  /** The embedding as one [hidden, vocab] tensor: models small enough to train every weight (pretraining). */
+  get embedT(): tf.Tensor2D {
+    if (this.embedShards.length > 1) throw new Error('the embedding is split across tensors on this device');
+    return this.embedShards[0];
+  }
+
+  /** The LM head as one [hidden, vocab] tensor (see embedT). */
+  get lmHeadT(): tf.Tensor2D {
+    if (this.lmHeadShards.length > 1) throw new Error('the LM head is split across tensors on this device');
+    return this.lmHeadShards[0];
+  }
+
+  /** Embedding and LM head tensors, each once. */
+  private vocabTensors(): tf.Tensor[] {
+    return this.lmHeadShards === this.embedShards ? [...this.embedShards] : [...this.embedShards, ...this.lmHeadShards];
+  }
+
   dispose(): void {
-    const all: tf.Tensor[] = [this.embedT, this.finalNorm];
-    if (this.lmHeadT !== this.embedT) all.push(this.lmHeadT);
+    const all: tf.Tensor[] = [...this.vocabTensors(), this.finalNorm];
     for (const l of this.layers) all.push(...Object.values(l.proj), ...Object.values(l.norms));
     tf.dispose(all);
   }
@@ -136,7 +167,7 @@ export class Gemma3Model {
   /** Scaled token embeddings as [B*T, hidden]. */
   embedTokens(ids: tf.Tensor2D): tf.Tensor2D {
     const flat = tf.reshape(ids, [-1]) as tf.Tensor1D;
-    if (!this.trainable) return tf.tidy(() => tf.mul(tf.transpose(tf.gather(this.embedT, flat, 1)), this.embedScale) as tf.Tensor2D);
+    if (!this.trainable) return tf.tidy(() => tf.mul(tf.transpose(this.gatherColumns(flat)), this.embedScale) as tf.Tensor2D);
     // tfjs's gather gradient needs UnsortedSegmentSum, which wasm lacks: the lookup's
     // gradient is written as dE^T = dX^T @ onehot(ids) instead.
     const lookup = customGrad1<tf.Tensor2D>((table, save) => {
@@ -149,11 +180,25 @@ export class Gemma3Model {
     return tf.mul(lookup(this.embedT), this.embedScale) as tf.Tensor2D;
   }
 
+  /** Embedding columns of token ids, [hidden, N], from whichever shard holds each id. */
+  private gatherColumns(flat: tf.Tensor1D): tf.Tensor2D {
+    if (this.embedShards.length === 1) return tf.gather(this.embedShards[0], flat, 1);
+    return tf.tidy(() => {
+      let sum: tf.Tensor2D | null = null;
+      this.embedShards.forEach((shard, i) => {
+        const local = tf.sub(flat, tf.scalar(this.vocabStarts[i], 'int32'));
+        const inside = tf.logicalAnd(tf.greaterEqual(local, 0), tf.less(local, shard.shape[1]));
+        const picked = tf.mul(tf.gather(shard, tf.minimum(tf.maximum(local, tf.scalar(0, 'int32')), tf.scalar(shard.shape[1] - 1, 'int32')) as tf.Tensor1D, 1), tf.expandDims(tf.cast(inside, 'float32'), 0));
+        sum = sum ? (tf.add(sum, picked) as tf.Tensor2D) : (picked as tf.Tensor2D);
+      });
+      return sum!;
+    });
+  }
+
   /** The trainable weights (only when built with `trainable`). */
   variables(): tf.Variable[] {
     if (!this.trainable) return [];
-    const all: tf.Tensor[] = [this.embedT, this.finalNorm];
-    if (this.lmHeadT !== this.embedT) all.push(this.lmHeadT);
+    const all: tf.Tensor[] = [...this.vocabTensors(), this.finalNorm];
     for (const l of this.layers) all.push(...Object.values(l.proj), ...Object.values(l.norms));
     return all as tf.Variable[];
   }
@@ -168,8 +213,15 @@ export class Gemma3Model {
     const norm = (name: string, t: tf.Tensor1D) => {
       out[name] = { shape: t.shape, data: (t.dataSync() as Float32Array).map((v) => v - 1) };
     };
-    matrix('model.embed_tokens.weight', this.embedT);
-    if (this.lmHeadT !== this.embedT) matrix('lm_head.weight', this.lmHeadT);
+    // Shards are read back one at a time into the file's [vocab, hidden] layout (no device tensor of the whole).
+    const vocabMatrix = (name: string, shards: tf.Tensor2D[]) => {
+      const H = this.config.hiddenSize;
+      const data = new Float32Array(this.config.vocabSize * H);
+      shards.forEach((s, i) => data.set(transposeData(s.dataSync() as Float32Array, H, s.shape[1]), this.vocabStarts[i] * H));
+      out[name] = { shape: [this.config.vocabSize, H], data };
+    };
+    vocabMatrix('model.embed_tokens.weight', this.embedShards);
+    if (this.lmHeadShards !== this.embedShards) vocabMatrix('lm_head.weight', this.lmHeadShards);
     this.layers.forEach((l, i) => {
       for (const [p, t] of Object.entries(l.proj)) matrix(`model.layers.${i}.${projectionModule(p as Projection)}.${p}.weight`, t);
       for (const [n, t] of Object.entries(l.norms)) norm(n === 'q_norm' || n === 'k_norm' ? `model.layers.${i}.self_attn.${n}.weight` : `model.layers.${i}.${n}.weight`, t);
@@ -259,7 +311,7 @@ export class Gemma3Model {
   /** Full logits for [N, hidden] rows (small N: generation, tests). Training uses the chunked loss. */
   logits(hidden: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
-      let logits = matMul(hidden, this.lmHeadT);
+      let logits = this.lmHeadShards.length === 1 ? matMul(hidden, this.lmHeadShards[0]) : tf.concat(this.lmHeadShards.map((s) => matMul(hidden, s)), 1);
       const cap = this.config.finalLogitSoftcapping;
       if (cap) logits = tf.mul(tf.tanh(tf.div(logits, cap)), cap);
       return logits as tf.Tensor2D;

@@ -66,7 +66,7 @@ export function lossAndGrads(model: Gemma3Model, adapter: LoraAdapter | null, ba
   const lossOptions = { softcap: model.config.finalLogitSoftcapping, chunkRows: options.chunkRows ?? 256 };
 
   const layerLora = (i: number) => adapter?.forLayer(i) ?? null;
-  const head = (x: tf.Tensor) => chunkedCrossEntropySum(selectRows(model.finalHidden(x as tf.Tensor2D), rows), model.lmHeadT, batch.targets, lossOptions);
+  const head = (x: tf.Tensor) => chunkedCrossEntropySum(selectRows(model.finalHidden(x as tf.Tensor2D), rows), model.lmHeadShards, batch.targets, lossOptions);
 
   const layerInputs: tf.Tensor2D[] = [];
   try {
