@@ -166,8 +166,9 @@ export class Gemma3Model {
 
   /** Scaled token embeddings as [B*T, hidden]. */
   embedTokens(ids: tf.Tensor2D): tf.Tensor2D {
+    // The reshape inside the tidy: outside one it would outlive the call (one tensor per training step).
+    if (!this.trainable) return tf.tidy(() => tf.mul(tf.transpose(this.gatherColumns(tf.reshape(ids, [-1]) as tf.Tensor1D)), this.embedScale) as tf.Tensor2D);
     const flat = tf.reshape(ids, [-1]) as tf.Tensor1D;
-    if (!this.trainable) return tf.tidy(() => tf.mul(tf.transpose(this.gatherColumns(flat)), this.embedScale) as tf.Tensor2D);
     // tfjs's gather gradient needs UnsortedSegmentSum, which wasm lacks: the lookup's
     // gradient is written as dE^T = dX^T @ onehot(ids) instead.
     const lookup = customGrad1<tf.Tensor2D>((table, save) => {

@@ -110,6 +110,27 @@ describe('embedding split by vocabulary for device limits', () => {
     expect(generate(split, [[2, 17, 87_383], [2, 262_143]], options).tokens).toEqual(generate(whole, [[2, 17, 87_383], [2, 262_143]], options).tokens);
   }, 60_000);
 
+  it('keeps tensor count and bytes flat across training steps, evaluation and generation after the first step (no leak), split or not', async () => {
+    for (const model of [whole, split]) {
+      const adapter = LoraAdapter.create(model.config, { r: 4, alpha: 16, dropout: 0.1, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj'] }, 4);
+      const step = new LoraStepModel(model, adapter, { baseModel: null, chunkRows: 4 });
+      const batch = [{ inputIds: [2, ...ids], labels: [-100, -100, ...ids.slice(1)] }];
+      const once = async (position: number) => {
+        const { tokens } = await step.accumulate(batch, position);
+        await step.step({ tokens, lr: 1e-3, weightDecay: 0.01, maxGradNorm: 1 });
+      };
+      await once(1);
+      const { numTensors, numBytes } = tf.memory();
+      for (let p = 2; p <= 4; p++) await once(p);
+      expect([tf.memory().numTensors, tf.memory().numBytes]).toEqual([numTensors, numBytes]);
+      await step.evalLoss(batch, 1);
+      generate(model, [[2, 17]], { maxNewTokens: 3 });
+      expect([tf.memory().numTensors, tf.memory().numBytes]).toEqual([numTensors, numBytes]);
+      step.dispose();
+      adapter.dispose();
+    }
+  }, 60_000);
+
   it('refuses a device where not even one token row fits, naming the tensor and the limit', () => {
     expect(() => load(64)).toThrow(/embed_tokens\.weight \[262144 x 32\] needs 32\.0 MiB in one tensor, above this device's limit of 0\.0 MiB; even one token row does not fit/);
   });
