@@ -1,6 +1,7 @@
 import { describeZodError } from '../api/contract';
 import { type OpContext, operations } from './operations';
 import { engineOps, type FromEngine, ToEngine, type EngineOp } from './protocol';
+import { describeEngineError } from './errors';
 
 /**
  * Entry of the engine process. It holds the model and does all tensor work, so a
@@ -63,7 +64,7 @@ port.onMessage(async (raw) => {
     });
     port.post({ kind: 'result', id, result });
   } catch (error) {
-    port.post({ kind: 'error', id, message: (error as Error)?.message ?? String(error), cancelled: controller.signal.aborted });
+    port.post({ kind: 'error', id, message: describeEngineError(op, error), cancelled: controller.signal.aborted });
   } finally {
     inFlight.delete(id);
     pauseRequested.delete(id);

@@ -1,0 +1,28 @@
+/**
+ * What the engine says when an operation fails. Out-of-memory and a lost GPU arrive
+ * as backend-specific text (Emscripten aborts, V8 allocation failures, WebGPU's
+ * errors); the person needs to know what happened and what to change, so those are
+ * recognised and reworded, with the original kept at the end for bug reports.
+ */
+const OUT_OF_MEMORY = [
+  /\bOOM\b/,
+  /out of memory/i,
+  /Cannot enlarge memory/i,
+  /could not allocate memory/i,
+  /Array buffer allocation failed/i,
+  /WebAssembly\.Memory.*grow/i,
+  /Invalid typed array length/i,
+  /GPUOutOfMemoryError/,
+];
+const DEVICE_LOST = [/device (was |is )?lost/i, /GPUDeviceLostInfo/, /DXGI_ERROR_DEVICE_REMOVED/i];
+
+export function describeEngineError(op: string, error: unknown): string {
+  const raw = error instanceof Error ? error.message : String(error);
+  if (OUT_OF_MEMORY.some((re) => re.test(raw))) {
+    return `Out of memory while running ${op}. Lower the batch size, the max length or the LoRA rank, or choose a smaller model. (${raw})`;
+  }
+  if (DEVICE_LOST.some((re) => re.test(raw))) {
+    return `The GPU was lost while running ${op} (a driver reset, sleep, or another app taking it); the next request starts a fresh engine. (${raw})`;
+  }
+  return raw;
+}
