@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { watchActiveDevice } from '../model/device-limits';
 import { registerFastMatMulGradient } from '../model/matmul';
 import type { BackendInfo, BackendName, BackendProbe, GpuAdapterInfo } from '../api/contract';
 
@@ -86,6 +87,7 @@ export async function initBackend(preferred: BackendName | 'auto' = 'auto'): Pro
     }
     await tf.ready();
     registerFastMatMulGradient();
+    watchActiveDevice();
     const reason =
       preferred === 'auto'
         ? `first available in the order ${AUTO_ORDER.join(' > ')}` +

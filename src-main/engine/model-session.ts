@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { basename } from 'node:path';
 import type { BackendName } from '../api/contract';
 import { loadGemma3Config } from '../model/config';
+import { throwIfDeviceFailed } from '../model/device-limits';
 import { Gemma3Model } from '../model/gemma3';
 import { generate } from '../model/generate';
 import { LoraAdapter } from '../model/lora';
@@ -115,8 +116,9 @@ export async function generateSql(payload: OpPayload<'generate'>, ctx: OpContext
         generated += tokens.length;
         outputs.push({ text: tokenizer.decode(tokens), tokens: tokens.length, finish: result.finish[j] });
       });
-      ctx.emit({ kind: 'progress', done: outputs.length, total: prompts.length });
       await new Promise((resolve) => setImmediate(resolve));
+      throwIfDeviceFailed();
+      ctx.emit({ kind: 'progress', done: outputs.length, total: prompts.length });
     }
   } finally {
     if (adapter) {

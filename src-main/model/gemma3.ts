@@ -52,6 +52,13 @@ export interface StepInputs {
   sin: Record<LayerType, tf.Tensor4D>;
 }
 
+/** Where the constructor gets each weight, in the file's layout ([out, in], embedding [vocab, hidden]). */
+interface WeightSource {
+  read(name: string): { shape: number[]; data: Float32Array };
+  /** Rows [start, start + count) of a matrix without reading the rest (weights in files; generated ones have none). */
+  readRows?(name: string, start: number, count: number): Float32Array;
+}
+
 export interface LayerCache {
   k: tf.Tensor4D;
   v: tf.Tensor4D;
@@ -70,37 +77,47 @@ export class Gemma3Model {
   /** [hidden, vocab] in the same shards; the same tensors as embedShards when embeddings are tied. */
   readonly lmHeadShards: tf.Tensor2D[];
   readonly vocabStarts: number[];
+  /** The largest tensor the device takes, in bytes, when the model was built (Infinity: no limit). */
+  readonly tensorLimit: number;
   readonly layers: LayerWeights[] = [];
   readonly finalNorm: tf.Tensor1D;
   readonly embedScale: number;
 
   private constructor(
     readonly config: Gemma3Config,
-    read: (name: string) => { shape: number[]; data: Float32Array },
+    source: WeightSource,
     /** Every weight a tf.Variable (building the default model from scratch); LoRA training keeps them constant. */
     readonly trainable = false,
   ) {
     const hold = <T extends tf.Tensor>(t: T): T => (trainable ? (tf.variable(t, true) as unknown as T) : t);
     const onePlus = (name: string) => {
-      const { data } = read(name);
+      const { data } = source.read(name);
       const out = new Float32Array(data.length);
       for (let i = 0; i < data.length; i++) out[i] = 1 + data[i];
       return hold(tf.tensor1d(out));
     };
     const limit = maxTensorBytes();
-    const transposed = (name: string): tf.Tensor2D => {
-      const { shape, data } = read(name);
-      if (data.length * 4 > limit) throw new TensorTooLargeError(name, shape, data.length * 4, limit, 'only the vocabulary matrices can be split');
-      return hold(tf.tensor2d(transposeData(data, shape[0], shape[1]), [shape[1], shape[0]]));
-    };
+    this.tensorLimit = limit;
+    // Checked before anything is uploaded, so a model that cannot fit fails whole, leaking nothing.
     const shards = vocabShards('embed_tokens.weight', config.hiddenSize, config.vocabSize, limit);
+    for (const [name, shape] of expectedTensors(config)) {
+      const bytes = shape.reduce((a, b) => a * b, 4);
+      if (name !== 'embed_tokens.weight' && bytes > limit) throw new TensorTooLargeError(name, shape, bytes, limit, 'only the embedding and LM head can be split (by vocabulary)');
+    }
     if (trainable && shards.length > 1) throw new Error('training every weight needs the embedding in one tensor (a small model)');
     this.vocabStarts = shards.map(([start]) => start);
-    // Each shard is transposed straight from its rows of the file: the whole matrix never exists twice.
+    const transposed = (name: string): tf.Tensor2D => {
+      const { shape, data } = source.read(name);
+      return hold(tf.tensor2d(transposeData(data, shape[0], shape[1]), [shape[1], shape[0]]));
+    };
+    // From a file each shard reads and transposes only its own rows: the whole float32 matrix (1.2 GB in Gemma 3) is never in memory.
     const vocabMatrix = (name: string): tf.Tensor2D[] => {
-      const { data } = read(name);
       const H = config.hiddenSize;
-      return shards.map(([start, size]) => hold(tf.tensor2d(transposeData(data.subarray(start * H, (start + size) * H), size, H), [H, size])));
+      const whole = shards.length > 1 && source.readRows ? null : source.read(name).data;
+      return shards.map(([start, size]) => {
+        const rows = whole ? whole.subarray(start * H, (start + size) * H) : source.readRows!(name, start, size);
+        return hold(tf.tensor2d(transposeData(rows, size, H), [H, size]));
+      });
     };
     this.embedShards = vocabMatrix('embed_tokens.weight');
     this.lmHeadShards = config.tieWordEmbeddings ? this.embedShards : vocabMatrix('lm_head.weight');
@@ -128,17 +145,18 @@ export class Gemma3Model {
     const gaussian = seededGaussian(seed);
     const shapes = expectedTensors(config);
     if (!config.tieWordEmbeddings) shapes.set('lm_head.weight', [config.vocabSize, config.hiddenSize]);
-    return new Gemma3Model(config, (name) => {
+    const read = (name: string) => {
       const shape = shapes.get(name)!;
       const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
       if (shape.length === 2) for (let i = 0; i < data.length; i++) data[i] = gaussian() * 0.02;
       return { shape, data };
-    }, trainable);
+    };
+    return new Gemma3Model(config, { read }, trainable);
   }
 
   /** Upload every weight to the active backend, one tensor at a time from the files. */
   static fromWeights(weights: ModelWeights): Gemma3Model {
-    return new Gemma3Model(weights.config, (name) => weights.read(name));
+    return new Gemma3Model(weights.config, { read: (name) => weights.read(name), readRows: (name, start, count) => weights.read(name, { start, count }).data });
   }
 
   /** The embedding as one [hidden, vocab] tensor: models small enough to train every weight (pretraining). */

@@ -8,6 +8,7 @@ import type { Projection } from './weights';
 import { disposeInputs } from './gemma3';
 import { LoraAdapter } from './lora';
 import { customGrad1 } from './grad';
+import { throwIfDeviceFailed } from './device-limits';
 import { chunkedCrossEntropySum } from './loss';
 import { SafetensorsFile, writeSafetensors } from './safetensors';
 
@@ -63,7 +64,7 @@ export function lossAndGrads(model: Gemma3Model, adapter: LoraAdapter | null, ba
   const ids = tf.tensor2d(batch.ids, undefined, 'int32');
   const rows = tf.tensor1d(batch.rows, 'int32');
   const loraOptions: LoraOptions | null = adapter ? { scale: adapter.scale, dropout: options.withGrad ? adapter.spec.dropout : 0, dropoutSeed: options.dropoutSeed ?? 0 } : null;
-  const lossOptions = { softcap: model.config.finalLogitSoftcapping, chunkRows: options.chunkRows ?? 256 };
+  const lossOptions = { softcap: model.config.finalLogitSoftcapping, chunkRows: options.chunkRows ?? 256, maxTensorBytes: model.tensorLimit };
 
   const layerLora = (i: number) => adapter?.forLayer(i) ?? null;
   const head = (x: tf.Tensor) => chunkedCrossEntropySum(selectRows(model.finalHidden(x as tf.Tensor2D), rows), model.lmHeadShards, batch.targets, lossOptions);
@@ -148,8 +149,9 @@ export class LoraStepModel implements StepModel {
   }
 
   async accumulate(batch: EncodedExample[], position: number) {
-    // Let the engine process read pause/cancel messages between micro-batches.
+    // Let the engine process read pause/cancel messages (and the GPU report errors) between micro-batches.
     await new Promise((resolve) => setImmediate(resolve));
+    throwIfDeviceFailed();
     const { lossSum, tokens, grads } = lossAndGrads(this.model, this.adapter, makeBatch(batch, this.model.config.padTokenId), {
       withGrad: true,
       dropoutSeed: position,
@@ -186,10 +188,13 @@ export class LoraStepModel implements StepModel {
       lossSum += r.lossSum;
       tokens += r.tokens;
     }
+    throwIfDeviceFailed();
     return tokens ? lossSum / tokens : Number.NaN;
   }
 
   async save(dir: string, { withOptimizer }: { withOptimizer: boolean }) {
+    // Never a checkpoint of weights a failed GPU computed.
+    throwIfDeviceFailed();
     this.adapter.save(dir, this.options.baseModel);
     if (!withOptimizer) return;
     const state = this.optimizer.state();

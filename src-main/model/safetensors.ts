@@ -98,24 +98,35 @@ export class SafetensorsFile {
     return entry;
   }
 
-  private bytes(key: string): { entry: TensorEntry; bytes: Buffer } {
+  /** The tensor's bytes, or those of rows [start, start + count) of its first dimension. */
+  private bytes(key: string, rows?: { start: number; count: number }): { entry: TensorEntry; bytes: Buffer } {
     if (this.fd === null) throw new ModelFileError(this.path, key, 'file already closed');
     const entry = this.entry(key);
-    const bytes = Buffer.alloc(entry.end - entry.begin);
+    let begin = entry.begin;
+    let length = entry.end - entry.begin;
+    if (rows) {
+      const rowBytes = length / entry.shape[0];
+      if (!(rows.start >= 0 && rows.count >= 0 && rows.start + rows.count <= entry.shape[0])) {
+        throw new ModelFileError(this.path, key, `rows ${rows.start}..${rows.start + rows.count} are outside its ${entry.shape[0]} rows`);
+      }
+      begin += rows.start * rowBytes;
+      length = rows.count * rowBytes;
+    }
+    const bytes = Buffer.alloc(length);
     let read = 0;
     while (read < bytes.length) {
-      const n = readSync(this.fd, bytes, read, bytes.length - read, entry.begin + read);
+      const n = readSync(this.fd, bytes, read, bytes.length - read, begin + read);
       if (n === 0) throw new ModelFileError(this.path, key, 'file ended while reading (truncated)');
       read += n;
     }
     return { entry, bytes };
   }
 
-  /** A floating-point tensor widened to float32. */
-  readFloat32(key: string): { shape: number[]; data: Float32Array } {
-    const { entry, bytes } = this.bytes(key);
+  /** A floating-point tensor widened to float32; with `rows`, only those rows of its first dimension. */
+  readFloat32(key: string, rows?: { start: number; count: number }): { shape: number[]; data: Float32Array } {
+    const { entry, bytes } = this.bytes(key, rows);
     if (!FLOAT_DTYPES.has(entry.dtype)) throw new ModelFileError(this.path, key, `expected a floating-point tensor, found ${entry.dtype}`);
-    return { shape: entry.shape, data: toFloat32(entry.dtype, bytes) };
+    return { shape: rows ? [rows.count, ...entry.shape.slice(1)] : entry.shape, data: toFloat32(entry.dtype, bytes) };
   }
 
   /** An integer tensor (token ids, labels) as plain numbers. */

@@ -128,12 +128,12 @@ export class ModelWeights {
     if (!this.config.tieWordEmbeddings && !this.lmHeadKey) throw new ModelFileError(this.anyFile(), 'lm_head.weight', 'missing, and tie_word_embeddings is false');
   }
 
-  /** One tensor (name without prefix) as float32. */
-  read(name: string): { shape: number[]; data: Float32Array } {
+  /** One tensor (name without prefix) as float32; with `rows`, only those rows of its first dimension. */
+  read(name: string, rows?: { start: number; count: number }): { shape: number[]; data: Float32Array } {
     const key = name === 'lm_head.weight' ? this.lmHeadKey! : this.prefix + name;
     const file = this.location.get(key);
     if (!file) throw new ModelFileError(this.anyFile(), key, 'missing tensor');
-    return file.readFloat32(key);
+    return file.readFloat32(key, rows);
   }
 
   /** Bytes the weights take as float32 (what a backend must hold). */

@@ -1,33 +1,36 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../src-main/engine/backend';
 import { loadGemma3Config } from '../../src-main/model/config';
 import { Gemma3Model } from '../../src-main/model/gemma3';
 import { generate } from '../../src-main/model/generate';
 import { LoraAdapter } from '../../src-main/model/lora';
-import { LoraStepModel } from '../../src-main/model/lora-training';
+import { lossAndGrads, LoraStepModel, makeBatch } from '../../src-main/model/lora-training';
 import { writeTinyGemma3 } from '../../src-main/model/tiny-model';
 import { ModelWeights } from '../../src-main/model/weights';
+import type { EncodedExample } from '../../src-main/train/trainer';
+import { fixture, haveFixtures } from '../helpers/fixtures';
 
 /**
  * A device whose largest buffer is smaller than the embedding (real Gemma 3 on many
- * GPUs) gets it split by vocabulary. Forced here with SQLORA_MAX_TENSOR_BYTES on a
- * model with Gemma's full 262,144-token vocabulary (33.5 MB at hidden 32) and a
- * 12 MiB limit: three shards. Everything the engine does must match the unsplit model.
+ * GPUs) gets it split by vocabulary. Forced here with SQLORA_MAX_TENSOR_BYTES: on a
+ * model with Gemma's full 262,144-token vocabulary (33.5 MB at hidden 32) a 12 MiB
+ * limit gives three uneven shards, and the transformers fixture is split in three too.
+ * Everything the engine computes must match the unsplit model.
  */
 const dir = mkdtempSync(join(tmpdir(), 'sqlora-shard-'));
 const LIMIT = 12 * 2 ** 20;
 let whole: Gemma3Model;
 let split: Gemma3Model;
 
-const load = (limit: number | null): Gemma3Model => {
+const load = (from: string, limit: number | null): Gemma3Model => {
   if (limit === null) delete process.env.SQLORA_MAX_TENSOR_BYTES;
   else process.env.SQLORA_MAX_TENSOR_BYTES = String(limit);
   try {
-    const weights = new ModelWeights(dir, loadGemma3Config(dir));
+    const weights = new ModelWeights(from, loadGemma3Config(from));
     try {
       return Gemma3Model.fromWeights(weights);
     } finally {
@@ -37,17 +40,75 @@ const load = (limit: number | null): Gemma3Model => {
     delete process.env.SQLORA_MAX_TENSOR_BYTES;
   }
 };
-const close = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  expect(a.length).toBe(b.length);
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
   return worst;
 };
+const values = (t: tf.Tensor) => t.dataSync() as Float32Array;
+
+/** A LoRA adapter with every factor non-zero (a fresh one has B = 0: no effect, no gradient for A). */
+function adapterFor(model: Gemma3Model): LoraAdapter {
+  const adapter = LoraAdapter.create(model.config, { r: 4, alpha: 16, dropout: 0, targets: ['q_proj', 'v_proj', 'down_proj'] }, 9);
+  adapter.variables().forEach((v, i) => v.assign(tf.tidy(() => tf.randomNormal(v.shape, 0, 0.05, 'float32', 100 + i))));
+  return adapter;
+}
+
+/**
+ * Forward logits through every layer, loss, every LoRA gradient, one optimiser step
+ * and the evaluation loss after it, greedy generation and (`sample`) sampled
+ * generation: the same on both models. Sampling is compared only where the
+ * distribution is not near-uniform: over 262,144 random-weight tokens, logits equal
+ * within 1e-7 still reorder the nucleus and pick another token.
+ */
+async function expectSameEngine(models: [Gemma3Model, Gemma3Model], makeAdapter: (m: Gemma3Model) => LoraAdapter, examples: EncodedExample[], prompts: number[][], sample: boolean) {
+  const adapters = models.map(makeAdapter);
+  const lora = (i: number) => ({ layers: (l: number) => adapters[i].forLayer(l), options: { scale: adapters[i].scale, dropout: 0, dropoutSeed: 0 } });
+  const batch = makeBatch(examples, 0);
+
+  const logits = models.map((m, i) => tf.tidy(() => m.logits(m.forward(batch.ids, batch.attentionMask, lora(i).layers, lora(i).options).last)));
+  expect(logits[1].shape).toEqual([batch.ids.length * batch.ids[0].length, models[0].config.vocabSize]);
+  expect(maxDiff(values(logits[0]), values(logits[1]))).toBeLessThanOrEqual(1e-5);
+  tf.dispose(logits);
+
+  const [a, b] = models.map((m, i) => lossAndGrads(m, adapters[i], batch, { withGrad: true, chunkRows: 3 }));
+  expect(b.tokens).toBe(a.tokens);
+  expect(Math.abs(b.lossSum - a.lossSum) / a.tokens).toBeLessThanOrEqual(1e-5);
+  expect(b.grads!.length).toBe(a.grads!.length);
+  let largest = 0;
+  a.grads!.forEach((g, k) => {
+    const [ga, gb] = [values(g), values(b.grads![k])].map((d) => d.map((v) => v / a.tokens));
+    largest = Math.max(largest, ...ga.map(Math.abs));
+    expect(maxDiff(ga, gb)).toBeLessThanOrEqual(1e-5);
+  });
+  // The gradients compared are not all zero.
+  expect(largest).toBeGreaterThan(1e-3);
+  tf.dispose([...a.grads!, ...b.grads!]);
+
+  const after: number[] = [];
+  for (const [i, model] of models.entries()) {
+    const step = new LoraStepModel(model, adapters[i], { baseModel: null, chunkRows: 3 });
+    const { tokens } = await step.accumulate(examples, 1);
+    await step.step({ tokens, lr: 1e-2, weightDecay: 0, maxGradNorm: 1 });
+    after.push(await step.evalLoss(examples, 2));
+    step.dispose();
+  }
+  expect(Math.abs(after[0] - a.lossSum / a.tokens)).toBeGreaterThan(1e-4);
+  expect(Math.abs(after[1] - after[0])).toBeLessThanOrEqual(1e-5);
+
+  for (const options of [{ maxNewTokens: 6 }, ...(sample ? [{ maxNewTokens: 6, temperature: 0.9, topP: 0.95, seed: 3 }] : [])]) {
+    const [ga, gb] = models.map((m, i) => generate(m, prompts, options, lora(i).layers, lora(i).options).tokens);
+    expect(gb).toEqual(ga);
+  }
+  adapters.forEach((x) => x.dispose());
+}
 
 beforeAll(async () => {
   await initBackend('wasm');
   writeTinyGemma3(dir, { hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 2, numKvHeads: 1, headDim: 16, slidingWindow: 16 }, 3);
-  whole = load(null);
-  split = load(LIMIT);
+  whole = load(dir, null);
+  split = load(dir, LIMIT);
 }, 60_000);
 afterAll(() => {
   whole?.dispose();
@@ -69,46 +130,57 @@ describe('embedding split by vocabulary for device limits', () => {
     const a = whole.toHuggingFace()['model.embed_tokens.weight'];
     const b = split.toHuggingFace()['model.embed_tokens.weight'];
     expect(b.shape).toEqual(a.shape);
-    expect(close(a.data, b.data)).toBe(0);
+    expect(maxDiff(a.data, b.data)).toBe(0);
   });
 
-  it('looks tokens up and computes logits as the unsplit model does', () => {
+  it('reads each shard from its own rows of the file, never the whole embedding', () => {
+    const read = vi.spyOn(ModelWeights.prototype, 'read');
+    try {
+      load(dir, LIMIT).dispose();
+      const embedding = read.mock.calls.filter(([name]) => name === 'embed_tokens.weight');
+      expect(embedding.map(([, rows]) => rows)).toEqual([
+        { start: 0, count: 87_382 },
+        { start: 87_382, count: 87_382 },
+        { start: 174_764, count: 87_380 },
+      ]);
+    } finally {
+      read.mockRestore();
+    }
+  });
+
+  it('looks tokens up as the unsplit model does', () => {
     const x = tf.tensor2d([ids], undefined, 'int32');
     const [ea, eb] = [whole.embedTokens(x), split.embedTokens(x)];
-    expect(close(ea.dataSync(), eb.dataSync())).toBe(0);
-    const [la, lb] = [whole.logits(whole.finalHidden(ea)), split.logits(split.finalHidden(eb))];
-    expect(lb.shape).toEqual([ids.length, 262_144]);
-    expect(close(la.dataSync(), lb.dataSync())).toBeLessThan(1e-5);
-    tf.dispose([x, ea, eb, la, lb]);
+    expect(maxDiff(values(ea), values(eb))).toBe(0);
+    tf.dispose([x, ea, eb]);
   });
 
-  it('gives the same LoRA loss, gradient norm and updated adapter, and the same greedy generation', async () => {
-    const lora = { r: 4, alpha: 16, dropout: 0, targets: ['q_proj', 'v_proj'] as const };
-    const batch = [
+  it('gives the same logits, loss, LoRA gradients, step, evaluation loss and generation as the unsplit model', async () => {
+    const examples = [
       { inputIds: [2, ...ids], labels: [-100, -100, ...ids.slice(1)] },
       { inputIds: [2, 262_143, 5, 174_764, 87_381], labels: [-100, 262_143, 5, 174_764, 87_381] },
     ];
-    const results = [];
-    for (const model of [whole, split]) {
-      const adapter = LoraAdapter.create(model.config, { ...lora, targets: [...lora.targets] }, 9);
-      const step = new LoraStepModel(model, adapter, { baseModel: null, chunkRows: 3 });
-      const { lossSum, tokens } = await step.accumulate(batch, 1);
-      const { gradNorm } = await step.step({ tokens, lr: 1e-2, weightDecay: 0, maxGradNorm: 1e9 });
-      const after = await step.evalLoss(batch, 2);
-      results.push({ lossSum, tokens, gradNorm, after });
-      step.dispose();
-      adapter.dispose();
-    }
-    const [a, b] = results;
-    expect(b.tokens).toBe(a.tokens);
-    expect(Math.abs(b.lossSum - a.lossSum) / a.lossSum).toBeLessThan(1e-5);
-    expect(Math.abs(b.gradNorm - a.gradNorm) / a.gradNorm).toBeLessThan(1e-4);
-    expect(a.after).not.toBeCloseTo(a.lossSum / a.tokens, 3);
-    expect(Math.abs(b.after - a.after)).toBeLessThan(1e-5);
+    await expectSameEngine([whole, split], adapterFor, examples, [[2, 17, 87_383], [2, 262_143]], false);
+  }, 120_000);
 
-    const options = { maxNewTokens: 6, stopTokenIds: [1] };
-    expect(generate(split, [[2, 17, 87_383], [2, 262_143]], options).tokens).toEqual(generate(whole, [[2, 17, 87_383], [2, 262_143]], options).tokens);
-  }, 60_000);
+  it('keeps every tensor of a training step, an evaluation and generation within the limit', async () => {
+    // 78 labelled positions: one 256-row chunk of logits from the widest shard would be 27 MB.
+    const long = Array.from({ length: 40 }, (_, t) => ids[t % ids.length]);
+    const examples = [long, long.slice(1)].map((x) => ({ inputIds: x, labels: x }));
+    const adapter = adapterFor(split);
+    const step = new LoraStepModel(split, adapter, { baseModel: null });
+    const profile = await tf.profile(async () => {
+      const { tokens } = await step.accumulate(examples, 1);
+      await step.step({ tokens, lr: 1e-3, weightDecay: 0, maxGradNorm: 1 });
+      await step.evalLoss(examples, 2);
+      generate(split, [[2, 17], [2, 262_143]], { maxNewTokens: 2 });
+    });
+    const largest = Math.max(...profile.kernels.flatMap((k) => k.outputShapes.map((s) => s.reduce((a, b) => a * b, 4))));
+    expect(largest).toBeGreaterThan(LIMIT / 2);
+    expect(largest).toBeLessThanOrEqual(LIMIT);
+    step.dispose();
+    adapter.dispose();
+  }, 120_000);
 
   it('keeps tensor count and bytes flat across training steps, evaluation and generation after the first step (no leak), split or not', async () => {
     for (const model of [whole, split]) {
@@ -131,7 +203,41 @@ describe('embedding split by vocabulary for device limits', () => {
     }
   }, 60_000);
 
-  it('refuses a device where not even one token row fits, naming the tensor and the limit', () => {
-    expect(() => load(64)).toThrow(/embed_tokens\.weight \[262144 x 32\] needs 32\.0 MiB in one tensor, above this device's limit of 0\.0 MiB; even one token row does not fit/);
+  it('refuses, before uploading anything, a device where not even one token row fits, naming the tensor and the limit', () => {
+    const before = tf.memory().numTensors;
+    expect(() => load(dir, 64)).toThrow("embed_tokens.weight [262144 x 32] needs 32.0 MiB in one tensor, above this device's limit of 64 B; even one token row does not fit.");
+    expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('refuses, before uploading anything, any other weight larger than the limit', () => {
+    const before = tf.memory().numTensors;
+    expect(() => load(dir, 4096)).toThrow(
+      "layers.0.mlp.gate_proj.weight [64 x 32] needs 8.0 KiB in one tensor, above this device's limit of 4.0 KiB; only the embedding and LM head can be split (by vocabulary).",
+    );
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe.skipIf(!haveFixtures)('the transformers fixture split in three', () => {
+  const from = fixture('gemma3-tiny', 'model');
+  let models: [Gemma3Model, Gemma3Model];
+  beforeAll(() => {
+    // 384 x 64 floats in shards of at most 175 rows; gate/up/down_proj (40 KiB each) still fit.
+    models = [load(from, null), load(from, 45_000)];
+  });
+  afterAll(() => models?.forEach((m) => m.dispose()));
+
+  it('matches the unsplit model and transformers', async () => {
+    const [, splitFixture] = models;
+    expect(splitFixture.embedShards.map((s) => s.shape[1])).toEqual([128, 128, 128]);
+    const reference = JSON.parse(readFileSync(fixture('gemma3-tiny', 'reference.json'), 'utf8')) as { greedy_ids: number[]; greedy_prompt_len: number };
+    const prompt = reference.greedy_ids.slice(0, reference.greedy_prompt_len);
+    expect([...prompt, ...generate(splitFixture, [prompt], { maxNewTokens: 16 }).tokens[0]]).toEqual(reference.greedy_ids);
+
+    const examples = [
+      { inputIds: [2, 40, 383, 128, 127, 255, 256, 9], labels: [-100, -100, 383, 128, 127, 255, 256, 9] },
+      { inputIds: [2, 300, 1, 129], labels: [-100, 300, 1, 129] },
+    ];
+    await expectSameEngine(models, (m) => LoraAdapter.load(fixture('gemma3-tiny', 'adapter'), m.config), examples, [prompt, prompt.slice(2)], true);
+  }, 60_000);
 });
