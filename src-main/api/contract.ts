@@ -902,6 +902,8 @@ export const ErrorCode = z.enum([
   'not_found',
   'conflict',
   'engine_crashed', // the engine process died while serving the request
+  'out_of_memory', // the engine ran out of memory (wasm heap, V8, GPU); it is replaced
+  'gpu_lost', // the GPU device was lost; the engine is replaced
   'cancelled',
   'unauthorized',
   'failed', // anything else; the message says what

@@ -1,8 +1,12 @@
+import type { EngineFailure } from './protocol';
+
 /**
  * What the engine says when an operation fails. Out-of-memory and a lost GPU arrive
  * as backend-specific text (Emscripten aborts, V8 allocation failures, WebGPU's
  * errors); the person needs to know what happened and what to change, so those are
- * recognised and reworded, with the original kept at the end for bug reports.
+ * recognised and reworded, with the original kept at the end for bug reports, and
+ * typed so that the host replaces the engine: after either, its heap or device
+ * cannot be trusted (an aborted wasm module stays aborted, a lost device stays lost).
  */
 const OUT_OF_MEMORY = [
   /\bOOM\b/,
@@ -16,13 +20,16 @@ const OUT_OF_MEMORY = [
 ];
 const DEVICE_LOST = [/device (was |is )?lost/i, /GPUDeviceLostInfo/, /DXGI_ERROR_DEVICE_REMOVED/i];
 
-export function describeEngineError(op: string, error: unknown): string {
+export function describeEngineError(op: string, error: unknown): { message: string; code: EngineFailure | null } {
   const raw = error instanceof Error ? error.message : String(error);
   if (OUT_OF_MEMORY.some((re) => re.test(raw))) {
-    return `Out of memory while running ${op}. Lower the batch size, the max length or the LoRA rank, or choose a smaller model. (${raw})`;
+    return {
+      code: 'out_of_memory',
+      message: `Out of memory while running ${op}. Lower the batch size, the max length or the LoRA rank, or choose a smaller model; the next request starts a fresh engine. (${raw})`,
+    };
   }
   if (DEVICE_LOST.some((re) => re.test(raw))) {
-    return `The GPU was lost while running ${op} (a driver reset, sleep, or another app taking it); the next request starts a fresh engine. (${raw})`;
+    return { code: 'gpu_lost', message: `The GPU was lost while running ${op} (a driver reset, sleep, or another app taking it); the next request starts a fresh engine. (${raw})` };
   }
-  return raw;
+  return { code: null, message: raw };
 }

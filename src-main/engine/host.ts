@@ -156,8 +156,10 @@ export class EngineHost {
     if (!pending) return;
     if (message.kind === 'event') return pending.onEvent?.(message.event);
     this.pending.delete(message.id);
-    if (message.kind === 'result') pending.resolve(message.result);
-    else pending.reject(new ApiError(message.cancelled ? 'cancelled' : 'failed', message.message));
+    if (message.kind === 'result') return pending.resolve(message.result);
+    pending.reject(new ApiError(message.cancelled ? 'cancelled' : (message.code ?? 'failed'), message.message));
+    // Out of memory or a lost GPU: the engine's heap or device cannot be trusted, so the next request gets a fresh one.
+    if (message.code) this.discard({ state: 'crashed', pid: null, activity: null, lastError: message.message }, new ApiError('engine_crashed', `The engine was replaced after: ${message.message}`));
   }
 
   private exited(channel: EngineChannel, code: number | null, signal: string | null): void {
@@ -181,14 +183,19 @@ export class EngineHost {
 
   /** Stop on purpose (restart, quit): not reported as a crash. */
   stop(): void {
+    this.discard({ state: 'stopped', pid: null, activity: null }, new ApiError('cancelled', 'The engine was stopped.'));
+  }
+
+  /** Kill the engine (its exit is then not reported as a crash), failing the requests in flight with `error`. */
+  private discard(change: Partial<EngineStatus>, error: ApiError): void {
     const channel = this.channel;
-    this.setStatus({ state: 'stopped', pid: null, activity: null });
+    this.setStatus(change);
     if (!channel) return;
     const inFlight = [...this.pending.values()];
     this.pending.clear();
     this.channel = null;
     channel.kill();
-    for (const pending of inFlight) pending.reject(new ApiError('cancelled', 'The engine was stopped.'));
+    for (const pending of inFlight) pending.reject(error);
   }
 
   async restart(): Promise<EngineStatus> {

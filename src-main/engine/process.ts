@@ -64,7 +64,8 @@ port.onMessage(async (raw) => {
     });
     port.post({ kind: 'result', id, result });
   } catch (error) {
-    port.post({ kind: 'error', id, message: describeEngineError(op, error), cancelled: controller.signal.aborted });
+    const { message, code } = describeEngineError(op, error);
+    port.post({ kind: 'error', id, message, ...(code ? { code } : {}), cancelled: controller.signal.aborted });
   } finally {
     inFlight.delete(id);
     pauseRequested.delete(id);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BackendInfo, BackendName } from '../api/contract';
+import { BackendInfo, BackendName, ErrorCode } from '../api/contract';
 import { TrainConfig } from '../train/config';
 
 /** A dataset row as the engine formats it (the seed's prompt through the model's chat template). */
@@ -90,9 +90,13 @@ export const ToEngine = z.discriminatedUnion('kind', [
 ]);
 export type ToEngine = z.infer<typeof ToEngine>;
 
+/** Failures after which the engine process is replaced (its heap or GPU device cannot be trusted). */
+export const EngineFailure = ErrorCode.extract(['out_of_memory', 'gpu_lost']);
+export type EngineFailure = z.infer<typeof EngineFailure>;
+
 export const FromEngine = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('result'), id: z.number().int(), result: z.unknown() }),
-  z.object({ kind: z.literal('error'), id: z.number().int(), message: z.string(), cancelled: z.boolean().optional() }),
+  z.object({ kind: z.literal('error'), id: z.number().int(), message: z.string(), code: EngineFailure.optional(), cancelled: z.boolean().optional() }),
   /** Progress or streamed output of a request (metrics, tokens...). */
   z.object({ kind: z.literal('event'), id: z.number().int(), event: z.unknown() }),
   /** Engine-wide log line (warnings from tfjs, memory notes). */
