@@ -65,6 +65,8 @@ describe('eval.import', () => {
     writeFileSync(path, `${JSON.stringify({ reference: 'SELECT 1;', prediction: 'SELECT 1;' })}\n{"reference": "SELECT 2;", "prediction": \n`);
     await expect(call('eval.import', { path })).rejects.toThrow(/invalid_input: .*line 2/);
     await expect(call('eval.import', { path: join(backend.dataDir, 'missing.csv') })).rejects.toThrow(/invalid_input: .*missing\.csv/);
+    writeFileSync(join(backend.dataDir, 'empty.jsonl'), '');
+    await expect(call('eval.import', { path: join(backend.dataDir, 'empty.jsonl') })).rejects.toThrow(/invalid_input: empty\.jsonl: no predictions in the file/);
     expect((await call('eval.list', {})).length).toBe(before);
   });
 });
