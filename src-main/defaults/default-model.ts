@@ -1,14 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Tokenizer } from '@huggingface/tokenizers';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseGemma3Config } from '../model/config';
 import { Gemma3Model } from '../model/gemma3';
+import { ChatTokenizer } from '../model/tokenizer';
 import { writeSafetensors } from '../model/safetensors';
 import { gemma3ConfigJson } from '../model/tiny-model';
 import { tokenizerFiles, trainBpe } from './bpe-tokenizer';
 import { seededRandom, shuffle } from '../train/batching';
 import { DEFAULT_DATASET_SEED, DOMAINS, generateExamples, splitDomains, type TextToSqlRow } from './dataset-generator';
+import { lossAndGrads, makeBatch } from '../model/lora-training';
+import type { EncodedExample } from '../train/trainer';
 import { pretrain } from './pretrain';
 import { syntheticDomain } from './synthetic-domains';
 
@@ -31,6 +33,10 @@ export interface DefaultModelRecipe {
   /** Share of documents on procedural schemas; the rest use the training split's domains. */
   syntheticShare: number;
   syntheticDomains: number;
+  /** Share of procedural schemas named with made-up words. */
+  inventedShare: number;
+  /** Share of documents whose context keeps its INSERT rows (the rest show only CREATE TABLE). */
+  rowsShare: number;
   hiddenSize: number;
   intermediateSize: number;
   numLayers: number;
@@ -49,27 +55,50 @@ export const DEFAULT_MODEL_RECIPE: DefaultModelRecipe = {
   documents: 12000,
   syntheticShare: 0.75,
   syntheticDomains: 1500,
+  inventedShare: 0.5,
+  rowsShare: 0.5,
   hiddenSize: 128,
   intermediateSize: 512,
   numLayers: 4,
   numHeads: 4,
   headDim: 32,
   slidingWindow: 512,
-  steps: 1200,
+  steps: 1500,
   batchSize: 4,
   seqLen: 384,
   learningRate: 3e-3,
 };
 
+/** A pretraining document in three parts; only `answer` is a loss target. */
+export interface CorpusDocument {
+  prompt: string;
+  answer: string;
+  rest: string;
+}
+
+/** The context without its INSERT statements (the CREATE TABLEs stay). */
+export const withoutRows = (context: string): string => context.replace(/ ?INSERT INTO \w+ VALUES [^;]*;/g, '');
+
 /**
  * One pretraining document: SQL as it appears in scripts and notes, the question as
  * a comment - after the schema (a script) or before it (a worked exercise), so the
- * model learns to find what a question refers to in either order.
+ * model learns to find what a question refers to in either order. Some contexts drop
+ * their INSERT rows: shorter documents put more answers in every window.
  */
-export function corpusDocument(row: TextToSqlRow): string {
+export function corpusDocument(row: TextToSqlRow, keepRows = true): CorpusDocument {
+  const context = keepRows ? row.sql_context : withoutRows(row.sql_context);
   return row.id % 2 === 0
-    ? `-- ${row.domain_description}\n${row.sql_context}\n\n-- ${row.sql_prompt}\n${row.sql}\n-- ${row.sql_explanation}\n`
-    : `-- Question: ${row.sql_prompt}\n-- Tables:\n${row.sql_context}\n-- Answer:\n${row.sql}\n`;
+    ? { prompt: `-- ${row.domain_description}\n${context}\n\n-- ${row.sql_prompt}\n`, answer: `${row.sql}\n`, rest: `-- ${row.sql_explanation}\n` }
+    : { prompt: `-- Question: ${row.sql_prompt}\n-- Tables:\n${context}\n-- Answer:\n`, answer: `${row.sql}\n`, rest: '' };
+}
+
+/** Token ids of a document (with <bos>, ending in <eos>) and the mask of its answer tokens. */
+export function encodeDocument(tokenizer: { encode(text: string): number[] }, doc: CorpusDocument): { ids: number[]; answerMask: number[] } {
+  const [prompt, answer, rest] = [[2, ...tokenizer.encode(doc.prompt)], tokenizer.encode(doc.answer), tokenizer.encode(doc.rest)];
+  return {
+    ids: [...prompt, ...answer, ...rest, 1],
+    answerMask: [...prompt.map(() => 0), ...answer.map(() => 1), ...rest.map(() => 0), 0],
+  };
 }
 
 export function corpusRows(recipe: DefaultModelRecipe): TextToSqlRow[] {
@@ -77,7 +106,8 @@ export function corpusRows(recipe: DefaultModelRecipe): TextToSqlRow[] {
   const heldOut = DOMAINS.filter((d) => !train.includes(d.name));
   const exclude = new Set(heldOut.flatMap((d) => [d.g, d.e, d.f].flatMap((t) => [t.one, t.many, t.table])));
   const random = seededRandom(recipe.seed * 7919);
-  const specs = Array.from({ length: recipe.syntheticDomains }, (_, i) => syntheticDomain(random, i, exclude));
+  const invented = Math.round(recipe.syntheticDomains * recipe.inventedShare);
+  const specs = Array.from({ length: recipe.syntheticDomains }, (_, i) => syntheticDomain(random, i, exclude, i < invented));
   const synthetic = Math.round(recipe.documents * recipe.syntheticShare);
   const rows = [
     ...generateExamples({ seed: DEFAULT_DATASET_SEED * 7 + recipe.seed, count: recipe.documents - synthetic, domains: train }),
@@ -89,28 +119,61 @@ export function corpusRows(recipe: DefaultModelRecipe): TextToSqlRow[] {
 export interface BuildReport {
   parameters: number;
   corpusTokens: number;
+  /** Mean loss of the answer tokens, first and last logging interval. */
   firstLoss: number;
   finalLoss: number;
+  /** Mean answer loss on validation-domain examples (never trained on), at the end. */
+  heldOutAnswerLoss: number;
   seconds: number;
   tokensPerS: number;
 }
 
+/** The corpus's documents, in order; which keep their INSERT rows is drawn from the recipe's seed. */
+export function corpusDocuments(recipe: DefaultModelRecipe): CorpusDocument[] {
+  const random = seededRandom(recipe.seed * 104729);
+  return corpusRows(recipe).map((row) => corpusDocument(row, random() < recipe.rowsShare));
+}
+
+/** Documents on validation domains, scored on their answers only: how well the model does on schemas it never saw. */
+function heldOutExamples(tokenizer: ChatTokenizer, recipe: DefaultModelRecipe): EncodedExample[] {
+  const rows = generateExamples({ seed: DEFAULT_DATASET_SEED * 13 + recipe.seed, count: 48, domains: splitDomains(DEFAULT_DATASET_SEED).validation });
+  return rows.map((row) => {
+    const { ids, answerMask } = encodeDocument(tokenizer, corpusDocument(row));
+    return { inputIds: ids, labels: ids.map((id, i) => (answerMask[i] ? id : -100)) };
+  });
+}
+
+function answerLoss(model: Gemma3Model, examples: EncodedExample[]): number {
+  let sum = 0;
+  let tokens = 0;
+  for (let i = 0; i < examples.length; i += 8) {
+    const r = lossAndGrads(model, null, makeBatch(examples.slice(i, i + 8), 0), { withGrad: false });
+    sum += r.lossSum;
+    tokens += r.tokens;
+  }
+  return sum / tokens;
+}
+
 export function buildDefaultModel(outDir: string, recipe: DefaultModelRecipe, log: (line: string) => void = () => {}): BuildReport {
-  const docs = corpusRows(recipe).map(corpusDocument);
+  const docs = corpusDocuments(recipe);
   // The seed's instruction sentence is in the tokenizer's corpus so the fine-tuning prompt tokenises compactly.
-  const bpe = trainBpe([...docs, 'Generate the SQL query for the following request based on the provided context.\n\nRequest: \n\nDatabase Context:\nSQL: Explanation:'], recipe.vocabSize);
+  const bpe = trainBpe([...docs.map((d) => d.prompt + d.answer + d.rest), 'Generate the SQL query for the following request based on the provided context.\n\nRequest: \n\nDatabase Context:\nSQL: Explanation:'], recipe.vocabSize);
   const files = tokenizerFiles(bpe);
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'tokenizer.json'), JSON.stringify(files.tokenizer));
   writeFileSync(join(outDir, 'tokenizer_config.json'), JSON.stringify(files.config, null, 2));
-  const tokenizer = new Tokenizer(files.tokenizer, files.config);
+  const tokenizer = ChatTokenizer.load(outDir);
   const stream: number[] = [];
+  const answerMask: number[] = [];
   const docStarts: number[] = [];
   for (const d of docs) {
+    const encoded = encodeDocument(tokenizer, d);
     docStarts.push(stream.length);
-    stream.push(...tokenizer.encode(d).ids, 1);
+    stream.push(...encoded.ids);
+    answerMask.push(...encoded.answerMask);
   }
-  log(`tokenizer: ${bpe.vocab.size} entries; corpus ${docs.length} documents, ${stream.length} tokens`);
+  const answerTokens = answerMask.reduce((n, m) => n + m, 0);
+  log(`tokenizer: ${bpe.vocab.size} entries; corpus ${docs.length} documents, ${stream.length} tokens, ${answerTokens} of them answers`);
 
   // The last layer attends globally, the others through the sliding window (Gemma's local/global mix at this
   // depth); the window is Gemma 3 1B's 512, longer than any demo prompt.
@@ -119,8 +182,13 @@ export function buildDefaultModel(outDir: string, recipe: DefaultModelRecipe, lo
   const model = Gemma3Model.withRandomWeights(parseGemma3Config(raw), recipe.seed, true);
   const parameters = model.variables().reduce((n, v) => n + v.size, 0);
   log(`model: ${parameters.toLocaleString('en-US')} parameters`);
+  const heldOut = heldOutExamples(tokenizer, recipe);
+  log(`held-out answer loss ${answerLoss(model, heldOut).toFixed(4)} (validation domains, ${heldOut.length} documents)`);
   let firstLoss = Number.NaN;
-  const result = pretrain(model, Int32Array.from(stream), Int32Array.from(docStarts), {
+  let finalLoss = Number.NaN;
+  let logs = 0;
+  const corpus = { stream: Int32Array.from(stream), docStarts: Int32Array.from(docStarts), answerMask: Uint8Array.from(answerMask) };
+  const result = pretrain(model, corpus, {
     steps: recipe.steps,
     batchSize: recipe.batchSize,
     seqLen: recipe.seqLen,
@@ -131,9 +199,13 @@ export function buildDefaultModel(outDir: string, recipe: DefaultModelRecipe, lo
     logEvery: Math.max(1, Math.min(50, Math.floor(recipe.steps / 10))),
     onLog: (l) => {
       if (Number.isNaN(firstLoss)) firstLoss = l.loss;
+      finalLoss = l.loss;
       log(`step ${l.step}/${recipe.steps} loss ${l.loss.toFixed(4)} lr ${l.learningRate.toExponential(2)} ${l.tokensPerS.toFixed(0)} tokens/s`);
+      if (++logs % 4 === 0 && l.step < recipe.steps) log(`held-out answer loss ${answerLoss(model, heldOut).toFixed(4)}`);
     },
   });
+  const heldOutAnswerLoss = answerLoss(model, heldOut);
+  log(`held-out answer loss ${heldOutAnswerLoss.toFixed(4)}`);
   writeSafetensors(join(outDir, 'model.safetensors'), model.toHuggingFace());
   writeFileSync(join(outDir, 'config.json'), JSON.stringify(raw, null, 2));
   writeFileSync(join(outDir, 'generation_config.json'), JSON.stringify({ bos_token_id: 2, eos_token_id: [1, 5], pad_token_id: 0, do_sample: false }, null, 2));
@@ -141,7 +213,8 @@ export function buildDefaultModel(outDir: string, recipe: DefaultModelRecipe, lo
     parameters,
     corpusTokens: stream.length,
     firstLoss,
-    finalLoss: result.finalLoss,
+    finalLoss,
+    heldOutAnswerLoss,
     seconds: result.seconds,
     tokensPerS: (recipe.steps * recipe.batchSize * recipe.seqLen) / result.seconds,
   };

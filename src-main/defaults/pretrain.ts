@@ -1,18 +1,28 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, clipFactor } from '../model/adamw';
 import { disposeInputs, type Gemma3Model } from '../model/gemma3';
-import { oneHotFloat } from '../model/grad';
+import { oneHotFloat, selectRows } from '../model/grad';
 import { matMul } from '../model/matmul';
 import { learningRateAt } from '../train/schedule';
 import { seededRandom } from '../train/batching';
 
 /**
- * Training every weight of a small Gemma 3 from scratch on a token stream (next
- * token prediction on windows that start at a random document, so a document's
- * SQL is seen with the schema it refers to): how the default base model is built. The
- * model is small, so the whole forward stays on the tape - no checkpointing - and
- * the full logits fit.
+ * Training every weight of a small Gemma 3 from scratch on a token stream: how the
+ * default base model is built. Windows start at a random document, so a document's
+ * SQL is seen with the schema it refers to. The loss counts only the answer tokens
+ * (`corpus.answerMask`): schemas and INSERT rows are mostly random names and numbers
+ * no model can predict, and counting them spent most of the gradient there instead of
+ * on the skill the answers need - reading the schema and the question and copying
+ * from them. The model is small, so the whole forward stays on the tape - no
+ * checkpointing - and the logits of the answer rows fit.
  */
+export interface PretrainCorpus {
+  stream: Int32Array;
+  docStarts: Int32Array;
+  /** 1 where the token at that stream position is part of an answer (a loss target). */
+  answerMask: Uint8Array;
+}
+
 export interface PretrainOptions {
   steps: number;
   batchSize: number;
@@ -25,10 +35,21 @@ export interface PretrainOptions {
   logEvery?: number;
 }
 
-export function pretrain(model: Gemma3Model, stream: Int32Array, docStarts: Int32Array, options: PretrainOptions): { finalLoss: number; seconds: number } {
+/** Window starts (document starts) whose window holds at least one answer token. */
+export function trainableWindows(corpus: PretrainCorpus, seqLen: number): Int32Array {
+  const { stream, docStarts, answerMask } = corpus;
+  return docStarts.filter((s) => {
+    if (s + seqLen + 1 > stream.length) return false;
+    for (let i = s + 1; i <= s + seqLen; i++) if (answerMask[i]) return true;
+    return false;
+  });
+}
+
+export function pretrain(model: Gemma3Model, corpus: PretrainCorpus, options: PretrainOptions): { finalLoss: number; seconds: number } {
   const { batchSize: B, seqLen: T } = options;
-  const starts = docStarts.filter((s) => s + T + 1 <= stream.length);
-  if (!starts.length) throw new Error(`the corpus has ${stream.length} tokens, fewer than one window of ${T + 1}`);
+  const { stream, answerMask } = corpus;
+  const starts = trainableWindows(corpus, T);
+  if (!starts.length) throw new Error(`the corpus (${stream.length} tokens) has no window of ${T + 1} tokens holding an answer`);
   const variables = model.variables();
   if (!variables.length) throw new Error('pretrain needs a model built with trainable weights');
   const optimizer = new AdamW(variables);
@@ -37,23 +58,31 @@ export function pretrain(model: Gemma3Model, stream: Int32Array, docStarts: Int3
   const started = performance.now();
   let windowLoss = 0;
   let windowSteps = 0;
+  let windowTokens = 0;
   let windowStart = performance.now();
   let finalLoss = Number.NaN;
   try {
     for (let step = 1; step <= options.steps; step++) {
       const ids: number[][] = [];
-      const targets = new Int32Array(B * T);
+      const rows: number[] = [];
+      const targets: number[] = [];
       for (let b = 0; b < B; b++) {
         const start = starts[Math.floor(random() * starts.length)];
         ids.push(Array.from(stream.subarray(start, start + T)));
-        targets.set(stream.subarray(start + 1, start + T + 1), b * T);
+        for (let t = 0; t < T; t++) {
+          if (!answerMask[start + t + 1]) continue;
+          rows.push(b * T + t);
+          targets.push(stream[start + t + 1]);
+        }
       }
       const idsT = tf.tensor2d(ids, undefined, 'int32');
+      const rowsT = tf.tensor1d(rows, 'int32');
       const targetsT = tf.tensor1d(targets, 'int32');
       const { value, grads } = tf.variableGrads(() => {
         let x = model.embedTokens(idsT);
         for (let i = 0; i < model.config.numLayers; i++) x = model.layer(x, i, inputs, null, null).y;
-        const logits = matMul(model.finalHidden(x), model.lmHeadT);
+        // Only the answer rows reach the LM head: the loss ignores the rest, and the head is a third of the step.
+        const logits = matMul(selectRows(model.finalHidden(x), rowsT), model.lmHeadT);
         const picked = tf.sum(tf.mul(logits, oneHotFloat(targetsT, model.config.vocabSize)), -1);
         return tf.mean(tf.sub(tf.logSumExp(logits, -1), picked)) as tf.Scalar;
       }, variables);
@@ -63,16 +92,18 @@ export function pretrain(model: Gemma3Model, stream: Int32Array, docStarts: Int3
       const lr = learningRateAt('cosine', options.learningRate, step - 1, options.steps, options.warmupRatio);
       optimizer.apply(clipped, { lr, weightDecay: options.weightDecay });
       const loss = value.dataSync()[0];
-      tf.dispose([value, idsT, targetsT, ...list, ...(clipped === list ? [] : clipped)]);
+      tf.dispose([value, idsT, rowsT, targetsT, ...list, ...(clipped === list ? [] : clipped)]);
       if (!Number.isFinite(loss)) throw new Error(`pretraining diverged at step ${step} (loss ${loss})`);
       windowLoss += loss;
       windowSteps += 1;
+      windowTokens += B * T;
       finalLoss = loss;
       if (step % (options.logEvery ?? 25) === 0 || step === options.steps) {
         const seconds = (performance.now() - windowStart) / 1000;
-        options.onLog?.({ step, loss: windowLoss / windowSteps, learningRate: lr, tokensPerS: (windowSteps * B * T) / seconds });
+        options.onLog?.({ step, loss: windowLoss / windowSteps, learningRate: lr, tokensPerS: windowTokens / seconds });
         windowLoss = 0;
         windowSteps = 0;
+        windowTokens = 0;
         windowStart = performance.now();
       }
     }

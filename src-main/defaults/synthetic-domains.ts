@@ -1,4 +1,5 @@
 import type { DomainSpec } from './domains';
+import { SQL_KEYWORDS } from '../data/sql-text';
 import { pick } from './templates';
 
 /**
@@ -100,15 +101,40 @@ function names(random: () => number, n: number, prefix: string): string[] {
 
 const capital = (w: string): string => w.replace(/\b[a-z]/g, (c) => c.toUpperCase());
 
-/** One procedural domain; `exclude` lists words (singular or plural) that must not name a table. */
-export function syntheticDomain(random: () => number, index: number, exclude: ReadonlySet<string>): DomainSpec {
-  const things = THINGS.filter(([one, many]) => !exclude.has(one) && !exclude.has(many));
-  const events = EVENTS.filter(([one, many]) => !exclude.has(one) && !exclude.has(many));
-  const [gOne, gMany] = pick(random, things);
-  let eNoun = pick(random, things);
-  while (eNoun[0] === gOne) eNoun = pick(random, things);
+const ONSETS = 'b|d|f|g|k|l|m|n|p|r|s|t|v|z|br|dr|gl|kr|pl|st|tr|sk'.split('|');
+const VOWELS = 'a|e|i|o|u|ai|ou|ee'.split('|');
+const CODAS = '||||n|r|l|m|k|x'.split('|');
+
+/** A pronounceable word no one has seen ("brelmox"), with its plural. */
+export function inventedNoun(random: () => number): [string, string] {
+  const syllables = 2 + Math.floor(random() * 2);
+  let word = '';
+  for (let i = 0; i < syllables; i++) word += pick(random, ONSETS) + pick(random, VOWELS) + (i === syllables - 1 ? pick(random, CODAS) : '');
+  return [word, /(s|x)$/.test(word) ? `${word}es` : `${word}s`];
+}
+
+/**
+ * One procedural domain; `exclude` lists words (singular or plural) that must not name a table.
+ * `invented` domains name their tables with made-up words, which no amount of memorising
+ * predicts: only copying from the schema and the question gets them right.
+ */
+export function syntheticDomain(random: () => number, index: number, exclude: ReadonlySet<string>, invented = false): DomainSpec {
+  const allowed = ([one, many]: [string, string]) => !exclude.has(one) && !exclude.has(many);
+  const things = THINGS.filter(allowed);
+  const events = EVENTS.filter(allowed);
+  const noun = (pool: [string, string][]): [string, string] => {
+    if (!invented) return pick(random, pool);
+    let candidate = inventedNoun(random);
+    while (!allowed(candidate) || SQL_KEYWORDS.has(candidate[0].toUpperCase()) || SQL_KEYWORDS.has(candidate[1].toUpperCase())) candidate = inventedNoun(random);
+    return candidate;
+  };
+  const [gOne, gMany] = noun(things);
+  let eNoun = noun(things);
+  while (eNoun[0] === gOne) eNoun = noun(things);
   const [eOne, eMany] = eNoun;
-  const [fOne, fMany] = pick(random, events);
+  let fNoun = noun(events);
+  while (fNoun[0] === gOne || fNoun[0] === eOne) fNoun = noun(events);
+  const [fOne, fMany] = fNoun;
   const place = pick(random, PLACES);
   const kind = pick(random, KINDS);
   const eMeasure = pick(random, MEASURES);

@@ -11,3 +11,19 @@ export function customGrad1<T extends tf.Tensor>(forward: (x: tf.Tensor, save: t
 
 /** One-hot rows as float32. Built as int32 then cast: tfjs-wasm 4.22's OneHot writes garbage when asked for float32 directly. */
 export const oneHotFloat = (indices: tf.Tensor1D, depth: number): tf.Tensor2D => tf.cast(tf.oneHot(indices, depth), 'float32') as tf.Tensor2D;
+
+/**
+ * tf.gather of rows whose gradient is a scatter. tfjs's own gather gradient uses
+ * UnsortedSegmentSum, which the wasm backend lacks; rows here are distinct, so a
+ * ScatterNd is exact.
+ */
+export function selectRows(x: tf.Tensor2D, rows: tf.Tensor1D): tf.Tensor2D {
+  const select = customGrad1<tf.Tensor2D>((input, save) => {
+    save([]);
+    return {
+      value: tf.gather(input, rows) as tf.Tensor2D,
+      gradFunc: (dy: tf.Tensor) => tf.scatterND(tf.expandDims(rows, 1), dy, input.shape),
+    };
+  });
+  return select(x);
+}

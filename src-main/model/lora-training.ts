@@ -7,7 +7,7 @@ import type { Gemma3Model, LayerLora, LoraOptions } from './gemma3';
 import type { Projection } from './weights';
 import { disposeInputs } from './gemma3';
 import { LoraAdapter } from './lora';
-import { customGrad1 } from './grad';
+import { selectRows } from './grad';
 import { throwIfDeviceFailed } from './device-limits';
 import { chunkedCrossEntropySum } from './loss';
 import { SafetensorsFile, writeSafetensors } from './safetensors';
@@ -117,22 +117,6 @@ export function lossAndGrads(model: Gemma3Model, adapter: LoraAdapter | null, ba
     disposeInputs(inputs);
     tf.dispose([ids, rows, ...layerInputs]);
   }
-}
-
-/**
- * tf.gather of rows whose gradient is a scatter. tfjs's own gather gradient uses
- * UnsortedSegmentSum, which the wasm backend lacks; rows here are distinct, so a
- * ScatterNd is exact.
- */
-function selectRows(x: tf.Tensor2D, rows: tf.Tensor1D): tf.Tensor2D {
-  const select = customGrad1<tf.Tensor2D>((input, save) => {
-    save([]);
-    return {
-      value: tf.gather(input, rows) as tf.Tensor2D,
-      gradFunc: (dy: tf.Tensor) => tf.scatterND(tf.expandDims(rows, 1), dy, input.shape),
-    };
-  });
-  return select(x);
 }
 
 /** The engine side of the training loop for one adapter on one base model. */

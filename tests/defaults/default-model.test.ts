@@ -8,7 +8,10 @@ import { initBackend } from '../../src-main/engine/backend';
 import { trainBpe, tokenizerFiles } from '../../src-main/defaults/bpe-tokenizer';
 import initSqlJs from 'sql.js';
 import { DEFAULT_DATASET_SEED, DOMAINS, splitDomains } from '../../src-main/defaults/dataset-generator';
-import { corpusDocument, corpusRows, DEFAULT_MODEL_RECIPE } from '../../src-main/defaults/default-model';
+import { corpusDocument, corpusDocuments, corpusRows, DEFAULT_MODEL_RECIPE, encodeDocument, withoutRows } from '../../src-main/defaults/default-model';
+import { inventedNoun, syntheticDomain } from '../../src-main/defaults/synthetic-domains';
+import { SQL_KEYWORDS } from '../../src-main/data/sql-text';
+import { seededRandom } from '../../src-main/train/batching';
 import { executeExample } from '../../src-main/defaults/verify';
 import { loadGemma3Config } from '../../src-main/model/config';
 import { Gemma3Model } from '../../src-main/model/gemma3';
@@ -54,10 +57,56 @@ describe('the pretraining corpus', () => {
     const SQL = await initSqlJs();
     const failures = rows.map((r) => executeExample(SQL, r)).filter((c) => !c.ok);
     expect(failures).toEqual([]);
-    // Both document styles occur: the question after the schema and before it.
-    const docs = rows.map(corpusDocument);
-    expect(docs.filter((d) => d.startsWith('-- Question: ')).length).toBeGreaterThan(100);
-    expect(docs.filter((d) => !d.startsWith('-- Question: ')).length).toBeGreaterThan(100);
+    // Both document styles occur: the question after the schema and before it; about half keep their INSERT rows.
+    const docs = corpusDocuments(recipe);
+    expect(docs.map((d) => d.answer)).toEqual(rows.map((r) => `${r.sql}\n`));
+    expect(docs.filter((d) => d.prompt.startsWith('-- Question: ')).length).toBeGreaterThan(100);
+    expect(docs.filter((d) => !d.prompt.startsWith('-- Question: ')).length).toBeGreaterThan(100);
+    const withRows = docs.filter((d) => d.prompt.includes('INSERT INTO')).length;
+    expect(withRows / docs.length).toBeGreaterThan(0.4);
+    expect(withRows / docs.length).toBeLessThan(0.6);
+    // Half the procedural schemas are named with made-up words, none of them a SQL keyword.
+    const tables = new Set(synthetic.flatMap((r) => [...r.sql_context.matchAll(/CREATE TABLE (\w+)/g)].map((m) => m[1])));
+    const madeUp = /^((b|d|f|g|k|l|m|n|p|r|s|t|v|z|br|dr|gl|kr|pl|st|tr|sk)(a|e|i|o|u|ai|ou|ee)){2,3}[nrlmkx]?(s|es)$/;
+    expect([...tables].filter((t) => madeUp.test(t)).length).toBeGreaterThan(30);
+  });
+
+  it('drops INSERT rows but keeps every CREATE TABLE, and marks exactly the answer tokens', async () => {
+    const row = corpusRows({ ...DEFAULT_MODEL_RECIPE, documents: 3 })[0];
+    const bare = withoutRows(row.sql_context);
+    expect(bare).not.toContain('INSERT');
+    expect(bare.match(/CREATE TABLE/g)).toEqual(row.sql_context.match(/CREATE TABLE/g));
+    const SQL = await initSqlJs();
+    const db = new SQL.Database();
+    db.run(bare);
+    db.close();
+    const tokenizer = ChatTokenizer.load(modelDir);
+    for (const doc of [corpusDocument({ ...row, id: 0 }), corpusDocument({ ...row, id: 1 }, false)]) {
+      const { ids, answerMask } = encodeDocument(tokenizer, doc);
+      expect(ids[0]).toBe(2);
+      expect(ids.at(-1)).toBe(1);
+      expect(answerMask.length).toBe(ids.length);
+      const answerIds = ids.filter((_, i) => answerMask[i]);
+      expect(tokenizer.decode(answerIds)).toBe(doc.answer);
+      expect(tokenizer.decode(ids)).toBe(doc.prompt + doc.answer + doc.rest);
+    }
+  });
+});
+
+describe('invented table names', () => {
+  it('are pronounceable made-up words, never a SQL keyword or an excluded word', () => {
+    const random = seededRandom(3);
+    const words = Array.from({ length: 2000 }, () => inventedNoun(random));
+    for (const [one, many] of words) {
+      expect(one).toMatch(/^[a-z]{4,}$/);
+      expect(many.startsWith(one)).toBe(true);
+    }
+    expect(new Set(words.map((w) => w[0])).size).toBeGreaterThan(1500);
+    const spec = syntheticDomain(seededRandom(4), 0, new Set(['garden', 'gardens']), true);
+    for (const t of [spec.g, spec.e, spec.f]) {
+      expect(SQL_KEYWORDS.has(t.table.toUpperCase())).toBe(false);
+      expect(t.one).toMatch(/^[a-z]+$/);
+    }
   });
 });
 
@@ -76,9 +125,10 @@ describe('the embedded default model', () => {
     const row = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../resources/datasets/default/test.jsonl'), 'utf8').split('\n')[0]);
     const f = formatExample(tokenizer, { prompt: row.sql_prompt, context: row.sql_context, sql: row.sql, explanation: null }, { maxLength: 512, includeExplanation: false })!;
     expect(f.inputIds[0]).toBe(2);
-    // It knows SQL documents of its training domains (uniform would be ln 4096 = 8.3)...
-    const doc = [2, ...tokenizer.encode(corpusDocument(corpusRows({ ...DEFAULT_MODEL_RECIPE, documents: 3 })[0]))];
-    const known = lossAndGrads(model, null, makeBatch([{ inputIds: doc, labels: doc }], 0), { withGrad: false });
+    // It answers SQL documents of its training domains (uniform would be ln 4096 = 8.3)...
+    const doc = encodeDocument(ChatTokenizer.load(modelDir), corpusDocument(corpusRows({ ...DEFAULT_MODEL_RECIPE, documents: 3 })[0]));
+    const labels = doc.ids.map((id, i) => (doc.answerMask[i] ? id : -100));
+    const known = lossAndGrads(model, null, makeBatch([{ inputIds: doc.ids, labels }], 0), { withGrad: false });
     expect(known.lossSum / known.tokens).toBeLessThan(2);
     // ...but not the chat prompt the fine-tuning teaches: that is LoRA's job.
     const chat = lossAndGrads(model, null, makeBatch([f], 0), { withGrad: false });

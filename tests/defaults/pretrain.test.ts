@@ -1,0 +1,68 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src-main/engine/backend';
+import { pretrain, trainableWindows } from '../../src-main/defaults/pretrain';
+import { parseGemma3Config } from '../../src-main/model/config';
+import { Gemma3Model } from '../../src-main/model/gemma3';
+import { lossAndGrads, makeBatch } from '../../src-main/model/lora-training';
+import { gemma3ConfigJson } from '../../src-main/model/tiny-model';
+import { seededRandom } from '../../src-main/train/batching';
+
+/**
+ * Pretraining counts only answer tokens. A toy corpus: documents of random prompt
+ * tokens followed by a fixed answer. Trained on answers alone, the model learns the
+ * answer and nothing about the prompts.
+ */
+const V = 48;
+const ANSWER = [40, 41, 42, 43];
+
+function toyCorpus(documents: number) {
+  const random = seededRandom(5);
+  const stream: number[] = [];
+  const mask: number[] = [];
+  const docStarts: number[] = [];
+  const docs: { ids: number[]; answerMask: number[] }[] = [];
+  for (let d = 0; d < documents; d++) {
+    const prompt = [2, ...Array.from({ length: 8 }, () => 6 + Math.floor(random() * 30))];
+    const doc = { ids: [...prompt, ...ANSWER, 1], answerMask: [...prompt.map(() => 0), 1, 1, 1, 1, 0] };
+    docs.push(doc);
+    docStarts.push(stream.length);
+    stream.push(...doc.ids);
+    mask.push(...doc.answerMask);
+  }
+  return { docs, corpus: { stream: Int32Array.from(stream), docStarts: Int32Array.from(docStarts), answerMask: Uint8Array.from(mask) } };
+}
+
+function meanLoss(model: Gemma3Model, docs: { ids: number[]; answerMask: number[] }[], answers: boolean): number {
+  const examples = docs.map((d) => ({ inputIds: d.ids, labels: d.ids.map((id, i) => (i > 0 && Boolean(d.answerMask[i]) === answers ? id : -100)) }));
+  const r = lossAndGrads(model, null, makeBatch(examples, 0), { withGrad: false });
+  return r.lossSum / r.tokens;
+}
+
+describe('pretrain', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+
+  it('only starts windows that hold an answer token', () => {
+    const corpus = { stream: Int32Array.from([2, 7, 8, 9, 1, 2, 7, 8, 9, 1, 2, 7]), docStarts: Int32Array.from([0, 5, 10]), answerMask: Uint8Array.from([0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]) };
+    expect(Array.from(trainableWindows(corpus, 4))).toEqual([0]);
+    expect(() => pretrain({} as Gemma3Model, { ...corpus, answerMask: new Uint8Array(12) }, { steps: 1, batchSize: 1, seqLen: 4, learningRate: 1e-3, warmupRatio: 0, weightDecay: 0, seed: 1 })).toThrow(/no window of 5 tokens holding an answer/);
+  });
+
+  it('learns the answers and leaves the prompts untrained', () => {
+    const { docs, corpus } = toyCorpus(60);
+    const shape = { hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 2, numKvHeads: 1, headDim: 16, slidingWindow: 64 };
+    const model = Gemma3Model.withRandomWeights(parseGemma3Config(gemma3ConfigJson(shape, { vocabSize: V, eosTokenIds: [1] })), 3, true);
+    const probe = docs.slice(0, 8);
+    const before = { answers: meanLoss(model, probe, true), prompts: meanLoss(model, probe, false) };
+    const logs: number[] = [];
+    pretrain(model, corpus, { steps: 40, batchSize: 4, seqLen: 26, learningRate: 1e-2, warmupRatio: 0.1, weightDecay: 0, seed: 1, logEvery: 10, onLog: (l) => logs.push(l.loss) });
+    const after = { answers: meanLoss(model, probe, true), prompts: meanLoss(model, probe, false) };
+    expect(logs.length).toBe(4);
+    expect(after.answers).toBeLessThan(0.3);
+    expect(before.answers).toBeGreaterThan(3);
+    // Trained on prompts too, it would move towards ln 30 = 3.4 on their random tokens; answers alone pull it away from them.
+    expect(after.prompts).toBeGreaterThan(before.prompts + 1);
+    model.dispose();
+  });
+});
