@@ -4,7 +4,8 @@
  * its two pretraining document styles and the chat prompt - scored by execution.
  * The in-format figures are the ceiling LoRA can reach from this base. Also the
  * mean loss of the gold answer tokens in each style: how far the model is from the
- * answer even where greedy decoding misses it.
+ * answer even where greedy decoding misses it, split by kind of token (keywords,
+ * punctuation, pieces of words the prompt holds - identifiers and values to copy).
  * Usage: node --import tsx scripts/probe-default-model.ts [MODEL_DIR] [N] [SPLIT]
  */
 import { readFileSync } from 'node:fs';
@@ -15,7 +16,9 @@ import { scorePredictions } from '../src-main/eval/score';
 import { loadGemma3Config } from '../src-main/model/config';
 import { Gemma3Model } from '../src-main/model/gemma3';
 import { generate } from '../src-main/model/generate';
-import { lossAndGrads, makeBatch } from '../src-main/model/lora-training';
+import { matMul } from '../src-main/model/matmul';
+import { SQL_KEYWORDS } from '../src-main/data/sql-text';
+import * as tf from '@tensorflow/tfjs-core';
 import { corpusDocument, encodeDocument } from '../src-main/defaults/default-model';
 import { promptIds } from '../src-main/model/prompt';
 import { ChatTokenizer } from '../src-main/model/tokenizer';
@@ -46,18 +49,45 @@ const styles: Record<string, (r: TextToSqlRow) => { prompt: number[]; answer: nu
   exercise: corpusStyle(1),
   chat: (r) => ({ prompt: promptIds(tokenizer, r.sql_prompt, r.sql_context), answer: [...tokenizer.encode(`SQL: ${r.sql}`), tokenizer.endOfTurnId() ?? 1] }),
 };
+/**
+ * What kind of token an answer token is: a SQL keyword, punctuation, a digit, a piece of a
+ * word that also occurs in the prompt (an identifier or value to copy), or anything else.
+ */
+function tokenKind(token: string, promptText: string): string {
+  const t = token.trim();
+  if (!t) return 'space';
+  if (SQL_KEYWORDS.has(t.toUpperCase())) return 'keyword';
+  if (/^\d+$/.test(t)) return 'digit';
+  if (!/[A-Za-z]/.test(t)) return 'punctuation';
+  return promptText.includes(t) ? 'in prompt' : 'other';
+}
+
+/** Per-token losses of the answer after the prompt (one forward). */
+function answerTokenLosses(prompt: number[], answer: number[]): number[] {
+  const ids = [...prompt, ...answer];
+  const { last } = model.forward([ids], [ids.map(() => 1)]);
+  const losses = tf.tidy(() => {
+    const rows = tf.slice(last, [prompt.length - 1, 0], [answer.length, -1]);
+    const logProbs = tf.logSoftmax(matMul(rows, model.lmHeadT));
+    return tf.neg(tf.sum(tf.mul(logProbs, tf.oneHot(tf.tensor1d(answer, 'int32'), model.config.vocabSize)), -1)).arraySync() as number[];
+  });
+  last.dispose();
+  return losses;
+}
+
 for (const [name, style] of Object.entries(styles)) {
-  let lossSum = 0;
-  let lossTokens = 0;
-  for (let i = 0; i < rows.length; i += 8) {
-    const examples = rows.slice(i, i + 8).map((r) => {
-      const { prompt: p, answer: a } = style(r);
-      return { inputIds: [...p, ...a], labels: [...p.map(() => -100), ...a] };
+  const byKind = new Map<string, { sum: number; n: number }>();
+  for (const r of rows) {
+    const { prompt, answer } = style(r);
+    const promptText = tokenizer.decode(prompt);
+    answerTokenLosses(prompt, answer).forEach((loss, i) => {
+      const kind = tokenKind(tokenizer.decode([answer[i]], false), promptText);
+      const k = byKind.get(kind) ?? { sum: 0, n: 0 };
+      byKind.set(kind, { sum: k.sum + loss, n: k.n + 1 });
     });
-    const { lossSum: sum, tokens } = lossAndGrads(model, null, makeBatch(examples, 0), { withGrad: false });
-    lossSum += sum;
-    lossTokens += tokens;
   }
+  const lossSum = [...byKind.values()].reduce((s, k) => s + k.sum, 0);
+  const lossTokens = [...byKind.values()].reduce((s, k) => s + k.n, 0);
   const outputs: string[] = [];
   for (let i = 0; i < rows.length; i += 16) {
     const result = generate(model, rows.slice(i, i + 16).map((r) => style(r).prompt), { maxNewTokens: 128, stopTokenIds: [1, 5] });
@@ -66,6 +96,7 @@ for (const [name, style] of Object.entries(styles)) {
   }
   const { summary } = await scorePredictions(rows.map((r) => ({ gold: r.sql, context: r.sql_context })), outputs, { extraction: 'none' });
   console.log(`${name.padEnd(9)} answer loss ${(lossSum / lossTokens).toFixed(3)}  execution accuracy ${summary.execution.correct}/${summary.execution.scored}  outcomes ${JSON.stringify(summary.outcomes)}`);
+  console.log(`          answer loss by token: ${[...byKind].map(([k, v]) => `${k} ${(v.sum / v.n).toFixed(2)} (${((100 * v.n) / lossTokens).toFixed(0)}%)`).join(', ')}`);
   console.log(`          e.g. gold ${rows[2].sql}\n               pred ${outputs[2]}`);
 }
 model.dispose();
