@@ -76,9 +76,9 @@ function answerTokenLosses(prompt: number[], answer: number[]): number[] {
 }
 
 for (const [name, style] of Object.entries(styles)) {
+  const encoded = rows.map(style);
   const byKind = new Map<string, { sum: number; n: number }>();
-  for (const r of rows) {
-    const { prompt, answer } = style(r);
+  for (const { prompt, answer } of encoded) {
     const promptText = tokenizer.decode(prompt);
     answerTokenLosses(prompt, answer).forEach((loss, i) => {
       const kind = tokenKind(tokenizer.decode([answer[i]], false), promptText);
@@ -90,7 +90,7 @@ for (const [name, style] of Object.entries(styles)) {
   const lossTokens = [...byKind.values()].reduce((s, k) => s + k.n, 0);
   const outputs: string[] = [];
   for (let i = 0; i < rows.length; i += 16) {
-    const result = generate(model, rows.slice(i, i + 16).map((r) => style(r).prompt), { maxNewTokens: 128, stopTokenIds: [1, 5] });
+    const result = generate(model, encoded.slice(i, i + 16).map((e) => e.prompt), { maxNewTokens: 128, stopTokenIds: [1, 5] });
     // The answer is the first line (the chat style may also open with "SQL: ").
     for (const t of result.tokens) outputs.push(tokenizer.decode(t).split('\n')[0].replace(/^SQL:\s*/, ''));
   }

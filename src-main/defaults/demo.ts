@@ -14,8 +14,8 @@ import { SEED_RECIPE, type TrainConfig } from '../train/config';
  * learning rate 2e-3 instead of 2e-5 (a 1.5M-parameter model and its LoRA factors
  * need larger steps), 8 examples per optimiser step as a batch of 8 instead of 1 x 8
  * accumulation (the same gradient, faster on a CPU), at most 60 optimiser steps,
- * evaluation every 20 steps on 32 validation examples, max length 384 tokens (what
- * keeps the three ranks and four evaluations within 15 minutes on 2 cores). Alpha,
+ * evaluation every 20 steps on 32 validation examples, max length 384 tokens (fewer
+ * than the first 80 / 48, for time; BENCHMARKS.md has the measured runtime). Alpha,
  * dropout, targets, warmup, cosine schedule, weight decay, clipping, seed and early
  * stopping are the seed's.
  */

@@ -45,7 +45,7 @@ export function trainableWindows(corpus: PretrainCorpus, seqLen: number): Int32A
   });
 }
 
-export function pretrain(model: Gemma3Model, corpus: PretrainCorpus, options: PretrainOptions): { finalLoss: number; seconds: number } {
+export function pretrain(model: Gemma3Model, corpus: PretrainCorpus, options: PretrainOptions): { seconds: number } {
   const { batchSize: B, seqLen: T } = options;
   const { stream, answerMask } = corpus;
   const starts = trainableWindows(corpus, T);
@@ -58,9 +58,7 @@ export function pretrain(model: Gemma3Model, corpus: PretrainCorpus, options: Pr
   const started = performance.now();
   let windowLoss = 0;
   let windowSteps = 0;
-  let windowTokens = 0;
   let windowStart = performance.now();
-  let finalLoss = Number.NaN;
   try {
     for (let step = 1; step <= options.steps; step++) {
       const ids: number[][] = [];
@@ -96,14 +94,11 @@ export function pretrain(model: Gemma3Model, corpus: PretrainCorpus, options: Pr
       if (!Number.isFinite(loss)) throw new Error(`pretraining diverged at step ${step} (loss ${loss})`);
       windowLoss += loss;
       windowSteps += 1;
-      windowTokens += B * T;
-      finalLoss = loss;
       if (step % (options.logEvery ?? 25) === 0 || step === options.steps) {
         const seconds = (performance.now() - windowStart) / 1000;
-        options.onLog?.({ step, loss: windowLoss / windowSteps, learningRate: lr, tokensPerS: windowTokens / seconds });
+        options.onLog?.({ step, loss: windowLoss / windowSteps, learningRate: lr, tokensPerS: (windowSteps * B * T) / seconds });
         windowLoss = 0;
         windowSteps = 0;
-        windowTokens = 0;
         windowStart = performance.now();
       }
     }
@@ -111,5 +106,5 @@ export function pretrain(model: Gemma3Model, corpus: PretrainCorpus, options: Pr
     disposeInputs(inputs);
     optimizer.dispose();
   }
-  return { finalLoss, seconds: (performance.now() - started) / 1000 };
+  return { seconds: (performance.now() - started) / 1000 };
 }
