@@ -41,8 +41,11 @@ const rows = readFileSync(join(root, 'resources', 'datasets', 'default', `${proc
 // The two corpus styles (chosen by id parity in the corpus) with full contexts, and the chat prompt the fine-tuning teaches.
 const corpusStyle = (id: number) => (r: TextToSqlRow) => {
   const { ids, answerMask } = encodeDocument(tokenizer, corpusDocument({ ...r, id }));
+  // The answer is the first run of targets (the closing <eos> is a target too).
   const first = answerMask.indexOf(1);
-  return { prompt: ids.slice(0, first), answer: ids.slice(first, answerMask.lastIndexOf(1) + 1) };
+  let end = first;
+  while (answerMask[end]) end++;
+  return { prompt: ids.slice(0, first), answer: ids.slice(first, end) };
 };
 const styles: Record<string, (r: TextToSqlRow) => { prompt: number[]; answer: number[] }> = {
   script: corpusStyle(0),

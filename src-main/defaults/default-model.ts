@@ -65,13 +65,13 @@ export const DEFAULT_MODEL_RECIPE: DefaultModelRecipe = {
   numHeads: 4,
   headDim: 32,
   slidingWindow: 512,
-  steps: 1200,
+  steps: 1800,
   batchSize: 4,
   seqLen: 384,
   learningRate: 3e-3,
 };
 
-/** A pretraining document in three parts; only `answer` is a loss target. */
+/** A pretraining document in three parts; `answer` (and the closing <eos>) are the loss targets. */
 export interface CorpusDocument {
   prompt: string;
   answer: string;
@@ -94,12 +94,16 @@ export function corpusDocument(row: TextToSqlRow, keepRows = true): CorpusDocume
     : { prompt: `-- Question: ${row.sql_prompt}\n-- Tables:\n${context}\n-- Answer:\n`, answer: `${row.sql}\n`, rest: '' };
 }
 
-/** Token ids of a document (with <bos>, ending in <eos>) and the mask of its answer tokens. */
+/**
+ * Token ids of a document (with <bos>, ending in <eos>) and the mask of its target
+ * tokens: the answer and the closing <eos>. Without <eos> as a target the model never
+ * learns to stop, and every generation runs to its token limit.
+ */
 export function encodeDocument(tokenizer: { encode(text: string): number[] }, doc: CorpusDocument): { ids: number[]; answerMask: number[] } {
   const [prompt, answer, rest] = [[2, ...tokenizer.encode(doc.prompt)], tokenizer.encode(doc.answer), tokenizer.encode(doc.rest)];
   return {
     ids: [...prompt, ...answer, ...rest, 1],
-    answerMask: [...prompt.map(() => 0), ...answer.map(() => 1), ...rest.map(() => 0), 0],
+    answerMask: [...prompt.map(() => 0), ...answer.map(() => 1), ...rest.map(() => 0), 1],
   };
 }
 

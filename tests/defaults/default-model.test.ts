@@ -71,7 +71,7 @@ describe('the pretraining corpus', () => {
     expect([...tables].filter((t) => madeUp.test(t)).length).toBeGreaterThan(30);
   });
 
-  it('drops INSERT rows but keeps every CREATE TABLE, and marks exactly the answer tokens', async () => {
+  it('drops INSERT rows but keeps every CREATE TABLE, and marks exactly the answer tokens and the closing <eos>', async () => {
     const row = corpusRows({ ...DEFAULT_MODEL_RECIPE, documents: 3 })[0];
     const bare = withoutRows(row.sql_context);
     expect(bare).not.toContain('INSERT');
@@ -86,6 +86,9 @@ describe('the pretraining corpus', () => {
       expect(ids[0]).toBe(2);
       expect(ids.at(-1)).toBe(1);
       expect(answerMask.length).toBe(ids.length);
+      // The closing <eos> is a target, so the model learns to stop; the explanation after a script's answer is not.
+      expect(answerMask.at(-1)).toBe(1);
+      expect(answerMask.at(-2)).toBe(doc.rest ? 0 : 1);
       const answerIds = ids.filter((_, i) => answerMask[i]);
       expect(tokenizer.decode(answerIds)).toBe(doc.answer);
       expect(tokenizer.decode(ids)).toBe(doc.prompt + doc.answer + doc.rest);
@@ -115,7 +118,7 @@ describe('the embedded default model', () => {
     await initBackend('wasm');
   });
 
-  it('loads through the normal loader, knows SQL (low loss on an unseen test example) and generates', () => {
+  it('loads through the normal loader, knows SQL (low answer loss on a document of its training domains), stops, and generates', () => {
     const config = loadGemma3Config(modelDir);
     expect(config).toMatchObject({ vocabSize: 4096, hiddenSize: 128, numLayers: 4, layerTypes: ['sliding', 'sliding', 'sliding', 'full'] });
     const weights = new ModelWeights(modelDir, config);
@@ -126,10 +129,16 @@ describe('the embedded default model', () => {
     const f = formatExample(tokenizer, { prompt: row.sql_prompt, context: row.sql_context, sql: row.sql, explanation: null }, { maxLength: 512, includeExplanation: false })!;
     expect(f.inputIds[0]).toBe(2);
     // It answers SQL documents of its training domains (uniform would be ln 4096 = 8.3)...
-    const doc = encodeDocument(ChatTokenizer.load(modelDir), corpusDocument(corpusRows({ ...DEFAULT_MODEL_RECIPE, documents: 3 })[0]));
+    const trainingRow = corpusRows({ ...DEFAULT_MODEL_RECIPE, documents: 3 })[0];
+    const doc = encodeDocument(tokenizer, corpusDocument(trainingRow));
     const labels = doc.ids.map((id, i) => (doc.answerMask[i] ? id : -100));
     const known = lossAndGrads(model, null, makeBatch([{ inputIds: doc.ids, labels }], 0), { withGrad: false });
     expect(known.lossSum / known.tokens).toBeLessThan(2);
+    // ...and it stops: the worked-exercise form of that document ends its answer with <eos>.
+    const exercise = encodeDocument(tokenizer, corpusDocument({ ...trainingRow, id: 1 }));
+    const answerStart = exercise.answerMask.indexOf(1);
+    const answer = generate(model, [exercise.ids.slice(0, answerStart)], { maxNewTokens: 96, stopTokenIds: [1] });
+    expect(answer.finish[0]).toBe('stop');
     // ...but not the chat prompt the fine-tuning teaches: that is LoRA's job.
     const chat = lossAndGrads(model, null, makeBatch([f], 0), { withGrad: false });
     expect(chat.lossSum / chat.tokens).toBeGreaterThan(known.lossSum / known.tokens + 2);
