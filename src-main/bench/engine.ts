@@ -74,7 +74,7 @@ export async function benchEngine(options: EngineBenchOptions): Promise<Record<s
     sample();
   }, options.steps);
 
-  const prompt = (n: number) => Array.from({ length: n }, () => Array.from({ length: 32 }, () => 3 + Math.floor(random() * (options.vocab - 3))));
+  const prompt = (n: number, length = 32) => Array.from({ length: n }, () => Array.from({ length }, () => 3 + Math.floor(random() * (options.vocab - 3))));
   const decode = (rows: number) => {
     const newTokens = 32;
     const s = time(() => {
@@ -84,6 +84,8 @@ export async function benchEngine(options: EngineBenchOptions): Promise<Record<s
   };
   const decode1 = decode(1);
   const decode16 = decode(16);
+  // An evaluation batch: 16 prompts of 384 tokens (schema contexts are long), the prefill alone.
+  const prefill16 = (16 * 384) / time(() => generate(model, prompt(16, 384), { maxNewTokens: 1, onStep: sample }), 1);
 
   const matmul = await benchMatmul(512, 10);
   // Training = forward + recomputed forward + input gradients: ~6 FLOPs per parameter per token.
@@ -103,6 +105,7 @@ export async function benchEngine(options: EngineBenchOptions): Promise<Record<s
     forwardVsMatmul: round(forwardFlops / 1e9 / matmul.gflops),
     decodeTokensPerSBatch1: round(decode1),
     decodeTokensPerSBatch16: round(decode16),
+    prefillTokensPerSBatch16x384: round(prefill16),
     peakTensorMB: round(peakBytes / 1e6),
     rssMB: round(process.memoryUsage().rss / 1e6),
   };

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { watchActiveDevice } from '../model/device-limits';
-import { registerFastMatMulGradient } from '../model/matmul';
+import { registerFastMatMulGradient, registerFastWasmSlice } from '../model/matmul';
 import type { BackendInfo, BackendName, BackendProbe, GpuAdapterInfo } from '../api/contract';
 
 /**
@@ -87,6 +87,7 @@ export async function initBackend(preferred: BackendName | 'auto' = 'auto'): Pro
     }
     await tf.ready();
     registerFastMatMulGradient();
+    if (name === 'wasm') registerFastWasmSlice();
     watchActiveDevice();
     const reason =
       preferred === 'auto'

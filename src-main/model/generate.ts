@@ -64,9 +64,14 @@ export function generate(model: Gemma3Model, prompts: number[][], options: Gener
       const logits = tf.tidy(() => {
         let x = model.embedTokens(tf.tensor2d(stepIds, undefined, 'int32'));
         for (let i = 0; i < config.numLayers; i++) {
-          const r = model.layer(x, i, inputs, lora ? lora(i) : null, loraOptions, caches[i]);
-          x = r.y;
-          next.push({ k: tf.keep(r.cache.k), v: tf.keep(r.cache.v) });
+          // A tidy per layer frees its attention scores before the next layer: a prefill's scores are
+          // B x heads x T x T per layer, and holding every layer's at once ran wasm out of memory at batch 64.
+          const [y, k, v] = tf.tidy(() => {
+            const r = model.layer(x, i, inputs, lora ? lora(i) : null, loraOptions, caches[i]);
+            return [r.y, r.cache.k, r.cache.v];
+          });
+          x = y;
+          next.push({ k: tf.keep(k), v: tf.keep(v) });
         }
         const T = queryIndex.length;
         const last = tf.reshape(tf.slice(tf.reshape(x, [B, T, -1]), [0, T - 1, 0], [B, 1, -1]), [B, -1]) as tf.Tensor2D;
