@@ -1,7 +1,15 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src-main/engine/backend';
+import { loadGemma3Config } from '../../src-main/model/config';
+import { Gemma3Model } from '../../src-main/model/gemma3';
+import { generate } from '../../src-main/model/generate';
 import { matMul } from '../../src-main/model/matmul';
+import { promptIds } from '../../src-main/model/prompt';
+import { ChatTokenizer } from '../../src-main/model/tokenizer';
+import { ModelWeights } from '../../src-main/model/weights';
 import { seededRandom } from '../../src-main/train/batching';
 
 const values = (n: number, seed: number) => {
@@ -45,4 +53,21 @@ describe('wasm kernels replaced for speed', () => {
     }
     product.dispose();
   });
+
+  it('generates for 64 long prompts at once (a prefill that used to run wasm out of memory), as in batches of 16, and leaks no tensors', () => {
+    const modelDir = resolve(import.meta.dirname, '../../resources/models/sqlora-tiny-gemma3');
+    const weights = new ModelWeights(modelDir, loadGemma3Config(modelDir));
+    const model = Gemma3Model.fromWeights(weights);
+    weights.close();
+    const tokenizer = ChatTokenizer.load(modelDir);
+    const rows = readFileSync(resolve(import.meta.dirname, '../../resources/datasets/default/test.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 64).map((l) => JSON.parse(l));
+    const prompts = rows.map((r) => promptIds(tokenizer, r.sql_prompt, r.sql_context));
+    expect(Math.max(...prompts.map((p) => p.length))).toBeGreaterThan(500);
+    const before = tf.memory().numTensors;
+    const all = generate(model, prompts, { maxNewTokens: 2 });
+    expect(tf.memory().numTensors).toBe(before);
+    const chunked = [0, 16, 32, 48].flatMap((i) => generate(model, prompts.slice(i, i + 16), { maxNewTokens: 2 }).tokens);
+    expect(all.tokens.map((t) => t[0])).toEqual(chunked.map((t) => t[0]));
+    model.dispose();
+  }, 120_000);
 });
