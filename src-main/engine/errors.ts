@@ -10,6 +10,8 @@ import type { EngineFailure } from './protocol';
  */
 const OUT_OF_MEMORY = [
   /\bOOM\b/,
+  // tfjs-backend-wasm's release build aborts bare when its malloc fails (seen: a batch-64 prefill).
+  /\bAborted\(\)/,
   /out of memory/i,
   /Cannot enlarge memory/i,
   /could not allocate memory/i,

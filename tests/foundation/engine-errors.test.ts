@@ -5,7 +5,7 @@ import { tempBackend } from '../helpers/backend';
 /** Engine failures a person can act on: out of memory and a lost GPU are said plainly and typed, with the original kept. */
 describe('engine error messages', () => {
   it('rewords out-of-memory from wasm, V8 and WebGPU, naming the operation and what to change', () => {
-    for (const raw of ['Aborted(OOM). Build with -sASSERTIONS for more info.', 'RangeError: Array buffer allocation failed', 'Cannot enlarge memory arrays to size 4294967296 bytes', 'GPUOutOfMemoryError: Out of memory']) {
+    for (const raw of ['Aborted(OOM). Build with -sASSERTIONS for more info.', 'Aborted(). Build with -sASSERTIONS for more info.', 'RangeError: Array buffer allocation failed', 'Cannot enlarge memory arrays to size 4294967296 bytes', 'GPUOutOfMemoryError: Out of memory']) {
       const { code, message } = describeEngineError('train', new Error(raw));
       expect(code).toBe('out_of_memory');
       expect(message).toMatch(/^Out of memory while running train\. Lower the batch size, the max length or the LoRA rank, or choose a smaller model; the next request starts a fresh engine\./);
