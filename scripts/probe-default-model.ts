@@ -13,7 +13,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../src-main/engine/backend';
 import { scorePredictions } from '../src-main/eval/score';
-import { loadGemma3Config } from '../src-main/model/config';
 import { Gemma3Model } from '../src-main/model/gemma3';
 import { generate } from '../src-main/model/generate';
 import { matMul } from '../src-main/model/matmul';
@@ -22,16 +21,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { corpusDocument, encodeDocument } from '../src-main/defaults/default-model';
 import { promptIds } from '../src-main/model/prompt';
 import { ChatTokenizer } from '../src-main/model/tokenizer';
-import { ModelWeights } from '../src-main/model/weights';
 import type { TextToSqlRow } from '../src-main/defaults/dataset-generator';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = process.argv[2] ?? join(root, 'resources', 'models', 'sqlora-tiny-gemma3');
 const n = Number(process.argv[3] ?? 100);
 await initBackend('wasm');
-const weights = new ModelWeights(dir, loadGemma3Config(dir));
-const model = Gemma3Model.fromWeights(weights);
-weights.close();
+const model = Gemma3Model.load(dir);
 const tokenizer = ChatTokenizer.load(dir);
 const rows = readFileSync(join(root, 'resources', 'datasets', 'default', `${process.argv[4] ?? 'test'}.jsonl`), 'utf8')
   .split('\n')

@@ -2,13 +2,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../engine/backend';
-import { loadGemma3Config } from '../model/config';
 import { Gemma3Model } from '../model/gemma3';
 import { LoraAdapter } from '../model/lora';
 import { LoraStepModel } from '../model/lora-training';
 import { type FormattedExample, formatExample } from '../model/prompt';
 import { ChatTokenizer } from '../model/tokenizer';
-import { ModelWeights } from '../model/weights';
 import { epochBatches } from '../train/batching';
 import { SEED_RECIPE, type TrainConfig } from '../train/config';
 import { type StepModel, train } from '../train/trainer';
@@ -49,9 +47,7 @@ export async function benchTrain(options: TrainBenchOptions): Promise<Record<str
     .filter(Boolean)
     .slice(0, options.steps * options.batchSize)
     .map((l) => JSON.parse(l) as { sql_prompt: string; sql_context: string; sql: string });
-  const weights = new ModelWeights(options.modelDir, loadGemma3Config(options.modelDir));
-  const model = Gemma3Model.fromWeights(weights);
-  weights.close();
+  const model = Gemma3Model.load(options.modelDir);
   const newStepModel = () => {
     const adapter = LoraAdapter.create(model.config, config.lora, config.seed);
     return { adapter, step: new LoraStepModel(model, adapter, { baseModel: options.modelDir }) };

@@ -10,7 +10,6 @@ import { LoraStepModel } from '../model/lora-training';
 import { assertFits, estimateMemory } from '../model/memory';
 import { type FormattedExample, formatExample, promptIds } from '../model/prompt';
 import { ChatTokenizer } from '../model/tokenizer';
-import { ModelWeights } from '../model/weights';
 import { train } from '../train/trainer';
 import type { OpContext } from './operations';
 import type { OpPayload, OpResult } from './protocol';
@@ -30,12 +29,7 @@ function baseModel(path: string, backend: BackendName, work: Parameters<typeof e
     loaded.model.dispose();
     loaded = null;
   }
-  const weights = new ModelWeights(path, config);
-  try {
-    loaded = { path, model: Gemma3Model.fromWeights(weights) };
-  } finally {
-    weights.close();
-  }
+  loaded = { path, model: Gemma3Model.load(path, config) };
   return loaded.model;
 }
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { maxTensorBytes, TensorTooLargeError, vocabShards } from './device-limits';
 import { customGrad1, oneHotFloat } from './grad';
 import { matMul } from './matmul';
-import type { Gemma3Config, LayerType } from './config';
+import { type Gemma3Config, type LayerType, loadGemma3Config } from './config';
 import { transposeData } from './lora';
 import { seededGaussian } from '../train/batching';
 import { expectedTensors, LAYER_NORMS, ModelWeights, type Projection, projectionModule } from './weights';
@@ -141,22 +141,28 @@ export class Gemma3Model {
    * A model of the given shape with random weights (normal, std 0.02; norms 0):
    * for benchmarks and memory checks at real Gemma shapes without downloading them.
    */
-  static withRandomWeights(config: Gemma3Config, seed: number, trainable = false): Gemma3Model {
+  static withRandomWeights(config: Gemma3Config, seed: number, trainable = false, embeddingStd = 0.02): Gemma3Model {
     const gaussian = seededGaussian(seed);
     const shapes = expectedTensors(config);
     if (!config.tieWordEmbeddings) shapes.set('lm_head.weight', [config.vocabSize, config.hiddenSize]);
     const read = (name: string) => {
       const shape = shapes.get(name)!;
       const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-      if (shape.length === 2) for (let i = 0; i < data.length; i++) data[i] = gaussian() * 0.02;
+      const std = name === 'embed_tokens.weight' ? embeddingStd : 0.02;
+      if (shape.length === 2) for (let i = 0; i < data.length; i++) data[i] = gaussian() * std;
       return { shape, data };
     };
     return new Gemma3Model(config, { read }, trainable);
   }
 
-  /** Upload every weight to the active backend, one tensor at a time from the files. */
-  static fromWeights(weights: ModelWeights): Gemma3Model {
-    return new Gemma3Model(weights.config, { read: (name) => weights.read(name), readRows: (name, start, count) => weights.read(name, { start, count }).data });
+  /** The model in a Hugging Face folder: every weight uploaded to the active backend, one tensor at a time from the files. */
+  static load(modelDir: string, config: Gemma3Config = loadGemma3Config(modelDir)): Gemma3Model {
+    const weights = new ModelWeights(modelDir, config);
+    try {
+      return new Gemma3Model(config, { read: (name) => weights.read(name), readRows: (name, start, count) => weights.read(name, { start, count }).data });
+    } finally {
+      weights.close();
+    }
   }
 
   /** The embedding as one [hidden, vocab] tensor: models small enough to train every weight (pretraining). */

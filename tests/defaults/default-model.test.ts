@@ -19,7 +19,6 @@ import { generate } from '../../src-main/model/generate';
 import { lossAndGrads, makeBatch } from '../../src-main/model/lora-training';
 import { formatExample } from '../../src-main/model/prompt';
 import { ChatTokenizer } from '../../src-main/model/tokenizer';
-import { ModelWeights } from '../../src-main/model/weights';
 import { Tokenizer } from '@huggingface/tokenizers';
 
 const modelDir = resolve(import.meta.dirname, '../../resources/models/sqlora-tiny-gemma3');
@@ -121,9 +120,7 @@ describe('the embedded default model', () => {
   it('loads through the normal loader, knows SQL (low answer loss on a document of its training domains), stops, and generates', () => {
     const config = loadGemma3Config(modelDir);
     expect(config).toMatchObject({ vocabSize: 4096, hiddenSize: 128, numLayers: 4, layerTypes: ['sliding', 'sliding', 'sliding', 'full'] });
-    const weights = new ModelWeights(modelDir, config);
-    const model = Gemma3Model.fromWeights(weights);
-    weights.close();
+    const model = Gemma3Model.load(modelDir, config);
     const tokenizer = ChatTokenizer.load(modelDir);
     const row = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../resources/datasets/default/test.jsonl'), 'utf8').split('\n')[0]);
     const f = formatExample(tokenizer, { prompt: row.sql_prompt, context: row.sql_context, sql: row.sql, explanation: null }, { maxLength: 512, includeExplanation: false })!;

@@ -111,14 +111,8 @@ describe.skipIf(!haveFixtures)('loading model folders', () => {
     });
     whole.close();
     writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: weightMap }));
-    const load = (d: string) => {
-      const w = new ModelWeights(d, loadGemma3Config(d));
-      const m = Gemma3Model.fromWeights(w);
-      w.close();
-      return m;
-    };
-    const a = load(dir);
-    const b = load(fixture('gemma3-tiny', 'model'));
+    const a = Gemma3Model.load(dir);
+    const b = Gemma3Model.load(fixture('gemma3-tiny', 'model'));
     const ids = [[2, 10, 20, 30, 40]];
     const la = a.logits(a.forward(ids, [[1, 1, 1, 1, 1]]).last).dataSync();
     const lb = b.logits(b.forward(ids, [[1, 1, 1, 1, 1]]).last).dataSync();
@@ -131,9 +125,7 @@ describe.skipIf(!haveFixtures)('loading model folders', () => {
 describe.skipIf(!haveFixtures)('PEFT adapters', () => {
   it('an adapter saved by the engine has PEFT keys, shapes and config fields, and reloads to identical logits', () => {
     const dir = fixture('gemma3-tiny', 'model');
-    const weights = new ModelWeights(dir, loadGemma3Config(dir));
-    const model = Gemma3Model.fromWeights(weights);
-    weights.close();
+    const model = Gemma3Model.load(dir);
     const adapter = LoraAdapter.create(model.config, { r: 8, alpha: 16, dropout: 0.05, targets: ['q_proj', 'v_proj', 'gate_proj', 'down_proj'] }, 7);
     // B starts at zero (PEFT init): give it values so the adapter changes the logits.
     for (const v of adapter.variables()) v.assign(tf.randomNormal(v.shape, 0, 0.05, 'float32', 3));

@@ -3,13 +3,11 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src-main/engine/backend';
 import { AdamW } from '../../src-main/model/adamw';
-import { loadGemma3Config } from '../../src-main/model/config';
 import { Gemma3Model } from '../../src-main/model/gemma3';
 import { generate } from '../../src-main/model/generate';
 import { LoraAdapter, transposeData } from '../../src-main/model/lora';
 import { lossAndGrads, makeBatch } from '../../src-main/model/lora-training';
 import { SafetensorsFile } from '../../src-main/model/safetensors';
-import { ModelWeights } from '../../src-main/model/weights';
 import { fixture, haveFixtures } from '../helpers/fixtures';
 
 /**
@@ -33,9 +31,7 @@ describe.skipIf(!haveFixtures).each(['wasm', 'cpu'] as const)('Gemma 3 + LoRA pa
   beforeAll(async () => {
     await initBackend(backend);
     const dir = fixture('gemma3-tiny', 'model');
-    const weights = new ModelWeights(dir, loadGemma3Config(dir));
-    model = Gemma3Model.fromWeights(weights);
-    weights.close();
+    model = Gemma3Model.load(dir);
     ref = new SafetensorsFile(fixture('gemma3-tiny', 'reference.safetensors'));
     reference = JSON.parse(readFileSync(fixture('gemma3-tiny', 'reference.json'), 'utf8'));
     const split = (key: string) => {

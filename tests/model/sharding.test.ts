@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../src-main/engine/backend';
-import { loadGemma3Config } from '../../src-main/model/config';
 import { Gemma3Model } from '../../src-main/model/gemma3';
 import { generate } from '../../src-main/model/generate';
 import { LoraAdapter } from '../../src-main/model/lora';
@@ -30,12 +29,7 @@ const load = (from: string, limit: number | null): Gemma3Model => {
   if (limit === null) delete process.env.SQLORA_MAX_TENSOR_BYTES;
   else process.env.SQLORA_MAX_TENSOR_BYTES = String(limit);
   try {
-    const weights = new ModelWeights(from, loadGemma3Config(from));
-    try {
-      return Gemma3Model.fromWeights(weights);
-    } finally {
-      weights.close();
-    }
+    return Gemma3Model.load(from);
   } finally {
     delete process.env.SQLORA_MAX_TENSOR_BYTES;
   }

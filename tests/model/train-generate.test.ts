@@ -6,12 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src-main/engine/backend';
 import { generateSql, trainAdapter } from '../../src-main/engine/model-session';
 import type { OpContext } from '../../src-main/engine/operations';
-import { loadGemma3Config } from '../../src-main/model/config';
 import { Gemma3Model } from '../../src-main/model/gemma3';
 import { LoraAdapter } from '../../src-main/model/lora';
 import { lossAndGrads, makeBatch } from '../../src-main/model/lora-training';
 import { formatExample } from '../../src-main/model/prompt';
-import { ModelWeights } from '../../src-main/model/weights';
 import { ChatTokenizer } from '../../src-main/model/tokenizer';
 import { writeTinyGemma3 } from '../../src-main/model/tiny-model';
 import { SEED_RECIPE, type TrainConfig } from '../../src-main/train/config';
@@ -68,9 +66,7 @@ describe('prompt formatting', () => {
 describe('gradient accumulation', () => {
   it('8 micro-batches of 1 accumulate the same gradient as one batch of 8', () => {
     const tokenizer = ChatTokenizer.load(modelDir);
-    const weights = new ModelWeights(modelDir, loadGemma3Config(modelDir));
-    const model = Gemma3Model.fromWeights(weights);
-    weights.close();
+    const model = Gemma3Model.load(modelDir);
     const adapter = LoraAdapter.create(model.config, { r: 4, alpha: 16, dropout: 0, targets: ['q_proj', 'v_proj', 'up_proj'] }, 5);
     for (const v of adapter.variables()) v.assign(tf.randomNormal(v.shape, 0, 0.1, 'float32', 9));
     const examples = [...rows, ...rows, ...rows].slice(0, 8).map((r, i) => formatExample(tokenizer, { ...r, prompt: `${r.prompt} (${i})` }, { maxLength: 512, includeExplanation: i % 2 === 0 })!);

@@ -3,13 +3,11 @@ import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src-main/engine/backend';
-import { loadGemma3Config } from '../../src-main/model/config';
 import { Gemma3Model } from '../../src-main/model/gemma3';
 import { generate } from '../../src-main/model/generate';
 import { matMul } from '../../src-main/model/matmul';
 import { promptIds } from '../../src-main/model/prompt';
 import { ChatTokenizer } from '../../src-main/model/tokenizer';
-import { ModelWeights } from '../../src-main/model/weights';
 import { seededRandom } from '../../src-main/train/batching';
 
 const values = (n: number, seed: number) => {
@@ -56,9 +54,7 @@ describe('wasm kernels replaced for speed', () => {
 
   it('generates for 64 long prompts at once (a prefill that used to run wasm out of memory), as in batches of 16, and leaks no tensors', () => {
     const modelDir = resolve(import.meta.dirname, '../../resources/models/sqlora-tiny-gemma3');
-    const weights = new ModelWeights(modelDir, loadGemma3Config(modelDir));
-    const model = Gemma3Model.fromWeights(weights);
-    weights.close();
+    const model = Gemma3Model.load(modelDir);
     const tokenizer = ChatTokenizer.load(modelDir);
     const rows = readFileSync(resolve(import.meta.dirname, '../../resources/datasets/default/test.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 64).map((l) => JSON.parse(l));
     const prompts = rows.map((r) => promptIds(tokenizer, r.sql_prompt, r.sql_context));
