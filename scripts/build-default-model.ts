@@ -13,5 +13,5 @@ const out = process.env.SQLORA_MODEL_OUT ?? join(root, 'resources', 'models', DE
 const steps = process.env.SQLORA_MODEL_STEPS ? Number(process.env.SQLORA_MODEL_STEPS) : DEFAULT_MODEL_RECIPE.steps;
 const info = await initBackend('wasm');
 console.log(`backend ${info.chosen}; writing ${out}`);
-const report = buildDefaultModel(out, { ...DEFAULT_MODEL_RECIPE, steps }, (line) => console.log(line));
+const report = await buildDefaultModel(out, { ...DEFAULT_MODEL_RECIPE, steps }, (line) => console.log(line));
 console.log(JSON.stringify(report, null, 2));

@@ -89,7 +89,7 @@ for (const [name, style] of Object.entries(styles)) {
   const lossTokens = [...byKind.values()].reduce((s, k) => s + k.n, 0);
   const outputs: string[] = [];
   for (let i = 0; i < rows.length; i += 16) {
-    const result = generate(model, encoded.slice(i, i + 16).map((e) => e.prompt), { maxNewTokens: 128, stopTokenIds: [1, 5] });
+    const result = await generate(model, encoded.slice(i, i + 16).map((e) => e.prompt), { maxNewTokens: 128, stopTokenIds: [1, 5] });
     // The answer is the first line (the chat style may also open with "SQL: ").
     for (const t of result.tokens) outputs.push(tokenizer.decode(t).split('\n')[0].replace(/^SQL:\s*/, ''));
   }

@@ -57,35 +57,35 @@ export async function benchEngine(options: EngineBenchOptions): Promise<Record<s
   let peakBytes = tf.memory().numBytes;
   const sample = () => (peakBytes = Math.max(peakBytes, tf.memory().numBytes));
 
-  const time = (fn: () => void, repeats: number) => {
-    fn(); // warm-up: kernels compiled, buffers allocated
+  const time = async (fn: () => Promise<void>, repeats: number) => {
+    await fn(); // warm-up: kernels compiled, buffers allocated
     const t0 = performance.now();
-    for (let i = 0; i < repeats; i++) fn();
+    for (let i = 0; i < repeats; i++) await fn();
     return (performance.now() - t0) / 1000 / repeats;
   };
 
-  const trainS = time(() => {
-    const r = lossAndGrads(model, adapter, batch, { withGrad: true, dropoutSeed: 1 });
+  const trainS = await time(async () => {
+    const r = await lossAndGrads(model, adapter, batch, { withGrad: true, dropoutSeed: 1 });
     sample();
     tf.dispose(r.grads!);
   }, options.steps);
-  const forwardS = time(() => {
-    lossAndGrads(model, adapter, batch, { withGrad: false });
+  const forwardS = await time(async () => {
+    await lossAndGrads(model, adapter, batch, { withGrad: false });
     sample();
   }, options.steps);
 
   const prompt = (n: number, length = 32) => Array.from({ length: n }, () => Array.from({ length }, () => 3 + Math.floor(random() * (options.vocab - 3))));
-  const decode = (rows: number) => {
+  const decode = async (rows: number) => {
     const newTokens = 32;
-    const s = time(() => {
-      generate(model, prompt(rows), { maxNewTokens: newTokens, onStep: sample });
+    const s = await time(async () => {
+      await generate(model, prompt(rows), { maxNewTokens: newTokens, onStep: sample });
     }, 1);
     return (rows * newTokens) / s;
   };
-  const decode1 = decode(1);
-  const decode16 = decode(16);
+  const decode1 = await decode(1);
+  const decode16 = await decode(16);
   // An evaluation batch: 16 prompts of 384 tokens (schema contexts are long), the prefill alone.
-  const prefill16 = (16 * 384) / time(() => generate(model, prompt(16, 384), { maxNewTokens: 1, onStep: sample }), 1);
+  const prefill16 = (16 * 384) / (await time(async () => void (await generate(model, prompt(16, 384), { maxNewTokens: 1, onStep: sample })), 1));
 
   const matmul = await benchMatmul(512, 10);
   // Training = forward + recomputed forward + input gradients: ~6 FLOPs per parameter per token.

@@ -149,18 +149,18 @@ function heldOutExamples(tokenizer: ChatTokenizer, recipe: DefaultModelRecipe): 
   });
 }
 
-function answerLoss(model: Gemma3Model, examples: EncodedExample[]): number {
+async function answerLoss(model: Gemma3Model, examples: EncodedExample[]): Promise<number> {
   let sum = 0;
   let tokens = 0;
   for (let i = 0; i < examples.length; i += 8) {
-    const r = lossAndGrads(model, null, makeBatch(examples.slice(i, i + 8), 0), { withGrad: false });
+    const r = await lossAndGrads(model, null, makeBatch(examples.slice(i, i + 8), 0), { withGrad: false });
     sum += r.lossSum;
     tokens += r.tokens;
   }
   return sum / tokens;
 }
 
-export function buildDefaultModel(outDir: string, recipe: DefaultModelRecipe, log: (line: string) => void = () => {}): BuildReport {
+export async function buildDefaultModel(outDir: string, recipe: DefaultModelRecipe, log: (line: string) => void = () => {}): Promise<BuildReport> {
   const docs = corpusDocuments(recipe);
   // The seed's instruction sentence is in the tokenizer's corpus so the fine-tuning prompt tokenises compactly.
   const bpe = trainBpe([...docs.map((d) => d.prompt + d.answer + d.rest), 'Generate the SQL query for the following request based on the provided context.\n\nRequest: \n\nDatabase Context:\nSQL: Explanation:'], recipe.vocabSize);
@@ -189,12 +189,12 @@ export function buildDefaultModel(outDir: string, recipe: DefaultModelRecipe, lo
   const parameters = model.variables().reduce((n, v) => n + v.size, 0);
   log(`model: ${parameters.toLocaleString('en-US')} parameters`);
   const heldOut = heldOutExamples(tokenizer, recipe);
-  log(`held-out answer loss ${answerLoss(model, heldOut).toFixed(4)} (validation domains, ${heldOut.length} documents)`);
+  log(`held-out answer loss ${(await answerLoss(model, heldOut)).toFixed(4)} (validation domains, ${heldOut.length} documents)`);
   let firstLoss = Number.NaN;
   let finalLoss = Number.NaN;
   let logs = 0;
   const corpus = { stream: Int32Array.from(stream), docStarts: Int32Array.from(docStarts), answerMask: Uint8Array.from(answerMask) };
-  const result = pretrain(model, corpus, {
+  const result = await pretrain(model, corpus, {
     steps: recipe.steps,
     batchSize: recipe.batchSize,
     seqLen: recipe.seqLen,
@@ -203,16 +203,16 @@ export function buildDefaultModel(outDir: string, recipe: DefaultModelRecipe, lo
     weightDecay: 0.01,
     seed: recipe.seed,
     logEvery: Math.max(1, Math.min(50, Math.floor(recipe.steps / 10))),
-    onLog: (l) => {
+    onLog: async (l) => {
       if (Number.isNaN(firstLoss)) firstLoss = l.loss;
       finalLoss = l.loss;
       log(`step ${l.step}/${recipe.steps} loss ${l.loss.toFixed(4)} lr ${l.learningRate.toExponential(2)} ${l.tokensPerS.toFixed(0)} tokens/s`);
-      if (++logs % 4 === 0 && l.step < recipe.steps) log(`held-out answer loss ${answerLoss(model, heldOut).toFixed(4)}`);
+      if (++logs % 4 === 0 && l.step < recipe.steps) log(`held-out answer loss ${(await answerLoss(model, heldOut)).toFixed(4)}`);
     },
   });
-  const heldOutAnswerLoss = answerLoss(model, heldOut);
+  const heldOutAnswerLoss = await answerLoss(model, heldOut);
   log(`held-out answer loss ${heldOutAnswerLoss.toFixed(4)}`);
-  writeSafetensors(join(outDir, 'model.safetensors'), model.toHuggingFace());
+  writeSafetensors(join(outDir, 'model.safetensors'), await model.toHuggingFace());
   writeFileSync(join(outDir, 'config.json'), JSON.stringify(raw, null, 2));
   writeFileSync(join(outDir, 'generation_config.json'), JSON.stringify({ bos_token_id: 2, eos_token_id: [1, 5], pad_token_id: 0, do_sample: false }, null, 2));
   const report: BuildReport = {

@@ -31,7 +31,7 @@ export interface PretrainOptions {
   warmupRatio: number;
   weightDecay: number;
   seed: number;
-  onLog?: (log: { step: number; loss: number; learningRate: number; tokensPerS: number }) => void;
+  onLog?: (log: { step: number; loss: number; learningRate: number; tokensPerS: number }) => void | Promise<void>;
   logEvery?: number;
 }
 
@@ -45,7 +45,7 @@ export function trainableWindows(corpus: PretrainCorpus, seqLen: number): Int32A
   });
 }
 
-export function pretrain(model: Gemma3Model, corpus: PretrainCorpus, options: PretrainOptions): { seconds: number } {
+export async function pretrain(model: Gemma3Model, corpus: PretrainCorpus, options: PretrainOptions): Promise<{ seconds: number }> {
   const { batchSize: B, seqLen: T } = options;
   const { stream, answerMask } = corpus;
   const starts = trainableWindows(corpus, T);
@@ -85,18 +85,18 @@ export function pretrain(model: Gemma3Model, corpus: PretrainCorpus, options: Pr
         return tf.mean(tf.sub(tf.logSumExp(logits, -1), picked)) as tf.Scalar;
       }, variables);
       const list = variables.map((v) => grads[v.name]);
-      const { factor } = clipFactor(list, 1.0);
+      const { factor } = await clipFactor(list, 1.0);
       const clipped = factor < 1 ? tf.tidy(() => list.map((g) => tf.mul(g, factor))) : list;
       const lr = learningRateAt('cosine', options.learningRate, step - 1, options.steps, options.warmupRatio);
       optimizer.apply(clipped, { lr, weightDecay: options.weightDecay });
-      const loss = value.dataSync()[0];
+      const loss = (await value.data())[0];
       tf.dispose([value, idsT, rowsT, targetsT, ...list, ...(clipped === list ? [] : clipped)]);
       if (!Number.isFinite(loss)) throw new Error(`pretraining diverged at step ${step} (loss ${loss})`);
       windowLoss += loss;
       windowSteps += 1;
       if (step % (options.logEvery ?? 25) === 0 || step === options.steps) {
         const seconds = (performance.now() - windowStart) / 1000;
-        options.onLog?.({ step, loss: windowLoss / windowSteps, learningRate: lr, tokensPerS: (windowSteps * B * T) / seconds });
+        await options.onLog?.({ step, loss: windowLoss / windowSteps, learningRate: lr, tokensPerS: (windowSteps * B * T) / seconds });
         windowLoss = 0;
         windowSteps = 0;
         windowStart = performance.now();

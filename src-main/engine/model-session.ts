@@ -105,7 +105,7 @@ export async function generateSql(payload: OpPayload<'generate'>, ctx: OpContext
               ctx.emit({ kind: 'token', text: tokenizer.decode(streamed) });
             }
           : undefined;
-      const result = generate(model, batch, { maxNewTokens: payload.maxNewTokens, temperature: payload.temperature, topP: payload.topP, seed: payload.seed + i, stopTokenIds: stop, signal: ctx.signal, onStep });
+      const result = await generate(model, batch, { maxNewTokens: payload.maxNewTokens, temperature: payload.temperature, topP: payload.topP, seed: payload.seed + i, stopTokenIds: stop, signal: ctx.signal, onStep });
       result.tokens.forEach((tokens, j) => {
         generated += tokens.length;
         outputs.push({ text: tokenizer.decode(tokens), tokens: tokens.length, finish: result.finish[j] });

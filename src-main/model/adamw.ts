@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { sumAll } from './grad';
 
 /**
  * AdamW exactly as torch.optim.AdamW (decoupled weight decay applied first,
@@ -42,8 +43,9 @@ export class AdamW {
   }
 
   /** Moments and step count, for checkpoints. */
-  state(): { step: number; m: Float32Array[]; v: Float32Array[] } {
-    return { step: this.step, m: this.m.map((t) => t.dataSync() as Float32Array), v: this.v.map((t) => t.dataSync() as Float32Array) };
+  async state(): Promise<{ step: number; m: Float32Array[]; v: Float32Array[] }> {
+    const read = (ts: tf.Variable[]) => Promise.all(ts.map(async (t) => (await t.data()) as Float32Array));
+    return { step: this.step, m: await read(this.m), v: await read(this.v) };
   }
 
   restore(state: { step: number; m: Float32Array[]; v: Float32Array[] }): void {
@@ -61,7 +63,9 @@ export class AdamW {
 }
 
 /** Global L2 norm of the gradients and the factor that clips it to maxNorm (torch's 1e-6 guard). */
-export function clipFactor(grads: tf.Tensor[], maxNorm: number): { norm: number; factor: number } {
-  const norm = Math.sqrt(tf.tidy(() => tf.addN(grads.map((g) => tf.sum(tf.square(g)))).dataSync()[0]));
+export async function clipFactor(grads: tf.Tensor[], maxNorm: number): Promise<{ norm: number; factor: number }> {
+  const squares = tf.tidy(() => sumAll(grads.map((g) => tf.sum(tf.square(g)))));
+  const norm = Math.sqrt((await squares.data())[0]);
+  squares.dispose();
   return { norm, factor: Math.min(1, maxNorm / (norm + 1e-6)) };
 }

@@ -229,29 +229,30 @@ export class Gemma3Model {
   }
 
   /** The weights under their Hugging Face names and layouts (for model.safetensors). */
-  toHuggingFace(): Record<string, { shape: number[]; data: Float32Array }> {
+  async toHuggingFace(): Promise<Record<string, { shape: number[]; data: Float32Array }>> {
     const out: Record<string, { shape: number[]; data: Float32Array }> = {};
-    const matrix = (name: string, t: tf.Tensor2D) => {
+    const read = async (t: tf.Tensor) => (await t.data()) as Float32Array;
+    const matrix = async (name: string, t: tf.Tensor2D) => {
       const [rows, cols] = t.shape;
-      out[name] = { shape: [cols, rows], data: transposeData(t.dataSync() as Float32Array, rows, cols) };
+      out[name] = { shape: [cols, rows], data: transposeData(await read(t), rows, cols) };
     };
-    const norm = (name: string, t: tf.Tensor1D) => {
-      out[name] = { shape: t.shape, data: (t.dataSync() as Float32Array).map((v) => v - 1) };
+    const norm = async (name: string, t: tf.Tensor1D) => {
+      out[name] = { shape: t.shape, data: (await read(t)).map((v) => v - 1) };
     };
     // Shards are read back one at a time into the file's [vocab, hidden] layout (no device tensor of the whole).
-    const vocabMatrix = (name: string, shards: tf.Tensor2D[]) => {
+    const vocabMatrix = async (name: string, shards: tf.Tensor2D[]) => {
       const H = this.config.hiddenSize;
       const data = new Float32Array(this.config.vocabSize * H);
-      shards.forEach((s, i) => data.set(transposeData(s.dataSync() as Float32Array, H, s.shape[1]), this.vocabStarts[i] * H));
+      for (const [i, s] of shards.entries()) data.set(transposeData(await read(s), H, s.shape[1]), this.vocabStarts[i] * H);
       out[name] = { shape: [this.config.vocabSize, H], data };
     };
-    vocabMatrix('model.embed_tokens.weight', this.embedShards);
-    if (this.lmHeadShards !== this.embedShards) vocabMatrix('lm_head.weight', this.lmHeadShards);
-    this.layers.forEach((l, i) => {
-      for (const [p, t] of Object.entries(l.proj)) matrix(`model.layers.${i}.${projectionModule(p as Projection)}.${p}.weight`, t);
-      for (const [n, t] of Object.entries(l.norms)) norm(n === 'q_norm' || n === 'k_norm' ? `model.layers.${i}.self_attn.${n}.weight` : `model.layers.${i}.${n}.weight`, t);
-    });
-    norm('model.norm.weight', this.finalNorm);
+    await vocabMatrix('model.embed_tokens.weight', this.embedShards);
+    if (this.lmHeadShards !== this.embedShards) await vocabMatrix('lm_head.weight', this.lmHeadShards);
+    for (const [i, l] of this.layers.entries()) {
+      for (const [p, t] of Object.entries(l.proj)) await matrix(`model.layers.${i}.${projectionModule(p as Projection)}.${p}.weight`, t);
+      for (const [n, t] of Object.entries(l.norms)) await norm(n === 'q_norm' || n === 'k_norm' ? `model.layers.${i}.self_attn.${n}.weight` : `model.layers.${i}.${n}.weight`, t);
+    }
+    await norm('model.norm.weight', this.finalNorm);
     return out;
   }
 

@@ -29,7 +29,7 @@ export interface GenerateResult {
   finish: ('stop' | 'length' | 'cancelled')[];
 }
 
-export function generate(model: Gemma3Model, prompts: number[][], options: GenerateOptions, lora: ((layer: number) => LayerLora | null) | null = null, loraOptions: LoraOptions | null = null): GenerateResult {
+export async function generate(model: Gemma3Model, prompts: number[][], options: GenerateOptions, lora: ((layer: number) => LayerLora | null) | null = null, loraOptions: LoraOptions | null = null): Promise<GenerateResult> {
   const B = prompts.length;
   if (B === 0) return { tokens: [], finish: [] };
   if (prompts.some((p) => p.length === 0)) throw new Error('generate: every prompt needs at least one token');
@@ -100,15 +100,16 @@ export function generate(model: Gemma3Model, prompts: number[][], options: Gener
     });
   };
 
-  const choose = (logits: tf.Tensor2D): number[] => {
+  // Async reads: WebGPU in Node has no synchronous read-back (tfjs's needs a browser's OffscreenCanvas).
+  const choose = async (logits: tf.Tensor2D): Promise<number[]> => {
     const temperature = options.temperature ?? 0;
     if (temperature <= 0) {
       const arg = tf.argMax(logits, -1);
-      const picked = Array.from(arg.dataSync());
+      const picked = Array.from(await arg.data());
       arg.dispose();
       return picked;
     }
-    const values = logits.dataSync() as Float32Array;
+    const values = (await logits.data()) as Float32Array;
     const V = logits.shape[1];
     return Array.from({ length: B }, (_, b) => sampleTopP(values.subarray(b * V, (b + 1) * V), temperature, options.topP ?? 1, random));
   };
@@ -120,7 +121,7 @@ export function generate(model: Gemma3Model, prompts: number[][], options: Gener
         done.forEach((d, b) => !d && (finish[b] = 'cancelled'));
         break;
       }
-      const picked = choose(logits);
+      const picked = await choose(logits);
       logits.dispose();
       const reported = picked.map((t, b) => {
         if (done[b]) return -1;

@@ -10,6 +10,13 @@ export function customGrad1<T extends tf.Tensor>(forward: (x: tf.Tensor, save: t
 }
 
 /** One-hot rows as float32. Built as int32 then cast: tfjs-wasm 4.22's OneHot writes garbage when asked for float32 directly. */
+/**
+ * The sum of same-shape tensors by pairwise adds. tf.addN binds every input to one
+ * shader, and WebGPU devices allow 8 storage buffers per shader stage by default:
+ * an addN of the 32 gradient norms of a LoRA step failed there.
+ */
+export const sumAll = (tensors: tf.Tensor[]): tf.Tensor => tensors.reduce((sum, t) => tf.add(sum, t));
+
 export const oneHotFloat = (indices: tf.Tensor1D, depth: number): tf.Tensor2D => tf.cast(tf.oneHot(indices, depth), 'float32') as tf.Tensor2D;
 
 /**

@@ -57,7 +57,7 @@ export interface LossOptions {
  * Sum of token losses over a batch, and d(sum)/d(every LoRA variable) when asked.
  * `grads` follows `adapter.variables()` order, in the transposed (engine) layout.
  */
-export function lossAndGrads(model: Gemma3Model, adapter: LoraAdapter | null, batch: Batch, options: LossOptions): { lossSum: number; tokens: number; grads: tf.Tensor[] | null } {
+export async function lossAndGrads(model: Gemma3Model, adapter: LoraAdapter | null, batch: Batch, options: LossOptions): Promise<{ lossSum: number; tokens: number; grads: tf.Tensor[] | null }> {
   const tokens = batch.targets.length;
   if (tokens === 0) return { lossSum: 0, tokens: 0, grads: options.withGrad && adapter ? adapter.variables().map((v) => tf.zerosLike(v)) : null };
   const inputs = model.fullSequenceInputs(batch.attentionMask);
@@ -77,7 +77,7 @@ export function lossAndGrads(model: Gemma3Model, adapter: LoraAdapter | null, ba
         for (let i = 0; i < model.config.numLayers; i++) x = model.layer(x, i, inputs, layerLora(i), loraOptions).y;
         return head(x);
       });
-      const lossSum = value.dataSync()[0];
+      const lossSum = (await value.data())[0];
       value.dispose();
       return { lossSum, tokens, grads: null };
     }
@@ -88,7 +88,7 @@ export function lossAndGrads(model: Gemma3Model, adapter: LoraAdapter | null, ba
     layerInputs.push(model.embedTokens(ids));
     for (let i = 0; i < model.config.numLayers; i++) layerInputs.push(tf.tidy(() => model.layer(layerInputs[i], i, inputs, layerLora(i), loraOptions).y));
     const { value, grads: headGrads } = tf.valueAndGrads(head)([layerInputs[model.config.numLayers]]);
-    const lossSum = value.dataSync()[0];
+    const lossSum = (await value.data())[0];
     value.dispose();
 
     const gradsByKey = new Map<string, tf.Tensor>();
@@ -136,7 +136,7 @@ export class LoraStepModel implements StepModel {
     // Let the engine process read pause/cancel messages (and the GPU report errors) between micro-batches.
     await new Promise((resolve) => setImmediate(resolve));
     throwIfDeviceFailed();
-    const { lossSum, tokens, grads } = lossAndGrads(this.model, this.adapter, makeBatch(batch, this.model.config.padTokenId), {
+    const { lossSum, tokens, grads } = await lossAndGrads(this.model, this.adapter, makeBatch(batch, this.model.config.padTokenId), {
       withGrad: true,
       dropoutSeed: position,
       chunkRows: this.options.chunkRows,
@@ -157,7 +157,7 @@ export class LoraStepModel implements StepModel {
     this.accumulated = null;
     const mean = tf.tidy(() => sums.map((g) => tf.div(g, Math.max(tokens, 1))));
     tf.dispose(sums);
-    const { norm, factor } = clipFactor(mean, maxGradNorm);
+    const { norm, factor } = await clipFactor(mean, maxGradNorm);
     const clipped = factor < 1 ? tf.tidy(() => mean.map((g) => tf.mul(g, factor))) : mean;
     this.optimizer.apply(clipped, { lr, weightDecay });
     tf.dispose(clipped === mean ? mean : [...mean, ...clipped]);
@@ -168,7 +168,7 @@ export class LoraStepModel implements StepModel {
     let lossSum = 0;
     let tokens = 0;
     for (let i = 0; i < examples.length; i += batchSize) {
-      const r = lossAndGrads(this.model, this.adapter, makeBatch(examples.slice(i, i + batchSize), this.model.config.padTokenId), { withGrad: false, chunkRows: this.options.chunkRows });
+      const r = await lossAndGrads(this.model, this.adapter, makeBatch(examples.slice(i, i + batchSize), this.model.config.padTokenId), { withGrad: false, chunkRows: this.options.chunkRows });
       lossSum += r.lossSum;
       tokens += r.tokens;
     }
@@ -179,9 +179,9 @@ export class LoraStepModel implements StepModel {
   async save(dir: string, { withOptimizer }: { withOptimizer: boolean }) {
     // Never a checkpoint of weights a failed GPU computed.
     throwIfDeviceFailed();
-    this.adapter.save(dir, this.options.baseModel);
+    await this.adapter.save(dir, this.options.baseModel);
     if (!withOptimizer) return;
-    const state = this.optimizer.state();
+    const state = await this.optimizer.state();
     const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
     this.adapter.variables().forEach((v, i) => {
       tensors[`m.${i}`] = { shape: v.shape, data: state.m[i] };

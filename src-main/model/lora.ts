@@ -265,20 +265,21 @@ export class LoraAdapter {
   }
 
   /** PEFT-layout tensors ([r, in] and [out, r]) keyed as PEFT names them. */
-  peftTensors(): Record<string, { shape: number[]; data: Float32Array }> {
+  async peftTensors(): Promise<Record<string, { shape: number[]; data: Float32Array }>> {
     const out: Record<string, { shape: number[]; data: Float32Array }> = {};
     const keys = this.variableKeys();
-    this.variables().forEach((v, i) => {
+    for (const [i, v] of this.variables().entries()) {
       const [rows, cols] = v.shape as [number, number];
-      out[keys[i]] = { shape: [cols, rows], data: transposeData(v.dataSync() as Float32Array, rows, cols) };
-    });
+      out[keys[i]] = { shape: [cols, rows], data: transposeData((await v.data()) as Float32Array, rows, cols) };
+    }
     return out;
   }
 
   /** Write adapter_config.json + adapter_model.safetensors as PEFT does. */
-  save(dir: string, baseModel: string | null): void {
+  async save(dir: string, baseModel: string | null): Promise<void> {
+    const tensors = await this.peftTensors();
     mkdirSync(dir, { recursive: true });
-    writeSafetensors(join(dir, 'adapter_model.safetensors'), this.peftTensors());
+    writeSafetensors(join(dir, 'adapter_model.safetensors'), tensors);
     const config = {
       base_model_name_or_path: baseModel,
       bias: 'none',

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { customGrad1, oneHotFloat } from './grad';
+import { customGrad1, oneHotFloat, sumAll } from './grad';
 import { matMul } from './matmul';
 
 /**
@@ -58,7 +58,7 @@ export function chunkedCrossEntropySum(hidden: tf.Tensor2D, lmHead: tf.Tensor2D[
           }),
         );
         const lse = perShard.length === 1 ? perShard[0][0] : tf.logSumExp(tf.stack(perShard.map(([l]) => l), 1), -1);
-        const picked = perShard.length === 1 ? perShard[0][1] : tf.addN(perShard.map(([, p]) => p));
+        const picked = perShard.length === 1 ? perShard[0][1] : sumAll(perShard.map(([, p]) => p));
         return [lse, tf.sum(tf.sub(lse, picked))];
       });
       lses.push(lse);

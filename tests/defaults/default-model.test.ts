@@ -117,7 +117,7 @@ describe('the embedded default model', () => {
     await initBackend('wasm');
   });
 
-  it('loads through the normal loader, knows SQL (low answer loss on a document of its training domains), stops, and generates', () => {
+  it('loads through the normal loader, knows SQL (low answer loss on a document of its training domains), stops, and generates', async () => {
     const config = loadGemma3Config(modelDir);
     expect(config).toMatchObject({ vocabSize: 4096, hiddenSize: 128, numLayers: 4, layerTypes: ['sliding', 'sliding', 'sliding', 'full'] });
     const model = Gemma3Model.load(modelDir, config);
@@ -129,17 +129,17 @@ describe('the embedded default model', () => {
     const trainingRow = corpusRows({ ...DEFAULT_MODEL_RECIPE, documents: 3 })[0];
     const doc = encodeDocument(tokenizer, corpusDocument(trainingRow));
     const labels = doc.ids.map((id, i) => (doc.answerMask[i] ? id : -100));
-    const known = lossAndGrads(model, null, makeBatch([{ inputIds: doc.ids, labels }], 0), { withGrad: false });
+    const known = await lossAndGrads(model, null, makeBatch([{ inputIds: doc.ids, labels }], 0), { withGrad: false });
     expect(known.lossSum / known.tokens).toBeLessThan(2);
     // ...and it stops: the worked-exercise form of that document ends its answer with <eos>.
     const exercise = encodeDocument(tokenizer, corpusDocument({ ...trainingRow, id: 1 }));
     const answerStart = exercise.answerMask.indexOf(1);
-    const answer = generate(model, [exercise.ids.slice(0, answerStart)], { maxNewTokens: 96, stopTokenIds: [1] });
+    const answer = await generate(model, [exercise.ids.slice(0, answerStart)], { maxNewTokens: 96, stopTokenIds: [1] });
     expect(answer.finish[0]).toBe('stop');
     // ...but not the chat prompt the fine-tuning teaches: that is LoRA's job.
-    const chat = lossAndGrads(model, null, makeBatch([f], 0), { withGrad: false });
+    const chat = await lossAndGrads(model, null, makeBatch([f], 0), { withGrad: false });
     expect(chat.lossSum / chat.tokens).toBeGreaterThan(known.lossSum / known.tokens + 2);
-    const out = generate(model, [f.inputIds.slice(0, f.promptLength)], { maxNewTokens: 12, stopTokenIds: [1, 5] });
+    const out = await generate(model, [f.inputIds.slice(0, f.promptLength)], { maxNewTokens: 12, stopTokenIds: [1, 5] });
     expect(out.tokens[0].length).toBeGreaterThan(0);
     // An immediate <end_of_turn> and ids the tokenizer does not know (a model may pad its embedding past the vocabulary) decode without error.
     expect(tokenizer.decode([])).toBe('');

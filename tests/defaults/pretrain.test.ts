@@ -32,9 +32,9 @@ function toyCorpus(documents: number) {
   return { docs, corpus: { stream: Int32Array.from(stream), docStarts: Int32Array.from(docStarts), answerMask: Uint8Array.from(mask) } };
 }
 
-function meanLoss(model: Gemma3Model, docs: { ids: number[]; answerMask: number[] }[], answers: boolean): number {
+async function meanLoss(model: Gemma3Model, docs: { ids: number[]; answerMask: number[] }[], answers: boolean): Promise<number> {
   const examples = docs.map((d) => ({ inputIds: d.ids, labels: d.ids.map((id, i) => (i > 0 && Boolean(d.answerMask[i]) === answers ? id : -100)) }));
-  const r = lossAndGrads(model, null, makeBatch(examples, 0), { withGrad: false });
+  const r = await lossAndGrads(model, null, makeBatch(examples, 0), { withGrad: false });
   return r.lossSum / r.tokens;
 }
 
@@ -43,21 +43,21 @@ describe('pretrain', () => {
     await initBackend('wasm');
   });
 
-  it('only starts windows that hold an answer token', () => {
+  it('only starts windows that hold an answer token', async () => {
     const corpus = { stream: Int32Array.from([2, 7, 8, 9, 1, 2, 7, 8, 9, 1, 2, 7]), docStarts: Int32Array.from([0, 5, 10]), answerMask: Uint8Array.from([0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]) };
     expect(Array.from(trainableWindows(corpus, 4))).toEqual([0]);
-    expect(() => pretrain({} as Gemma3Model, { ...corpus, answerMask: new Uint8Array(12) }, { steps: 1, batchSize: 1, seqLen: 4, learningRate: 1e-3, warmupRatio: 0, weightDecay: 0, seed: 1 })).toThrow(/no window of 5 tokens holding an answer/);
+    await expect(pretrain({} as Gemma3Model, { ...corpus, answerMask: new Uint8Array(12) }, { steps: 1, batchSize: 1, seqLen: 4, learningRate: 1e-3, warmupRatio: 0, weightDecay: 0, seed: 1 })).rejects.toThrow(/no window of 5 tokens holding an answer/);
   });
 
-  it('learns the answers and leaves the prompts untrained', () => {
+  it('learns the answers and leaves the prompts untrained', async () => {
     const { docs, corpus } = toyCorpus(60);
     const shape = { hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 2, numKvHeads: 1, headDim: 16, slidingWindow: 64 };
     const model = Gemma3Model.withRandomWeights(parseGemma3Config(gemma3ConfigJson(shape, { vocabSize: V, eosTokenIds: [1] })), 3, true);
     const probe = docs.slice(0, 8);
-    const before = { answers: meanLoss(model, probe, true), prompts: meanLoss(model, probe, false) };
+    const before = { answers: await meanLoss(model, probe, true), prompts: await meanLoss(model, probe, false) };
     const logs: number[] = [];
-    pretrain(model, corpus, { steps: 40, batchSize: 4, seqLen: 26, learningRate: 1e-2, warmupRatio: 0.1, weightDecay: 0, seed: 1, logEvery: 10, onLog: (l) => logs.push(l.loss) });
-    const after = { answers: meanLoss(model, probe, true), prompts: meanLoss(model, probe, false) };
+    await pretrain(model, corpus, { steps: 40, batchSize: 4, seqLen: 26, learningRate: 1e-2, warmupRatio: 0.1, weightDecay: 0, seed: 1, logEvery: 10, onLog: (l) => void logs.push(l.loss) });
+    const after = { answers: await meanLoss(model, probe, true), prompts: await meanLoss(model, probe, false) };
     expect(logs.length).toBe(4);
     expect(after.answers).toBeLessThan(0.3);
     expect(before.answers).toBeGreaterThan(3);

@@ -123,14 +123,14 @@ describe.skipIf(!haveFixtures)('loading model folders', () => {
 });
 
 describe.skipIf(!haveFixtures)('PEFT adapters', () => {
-  it('an adapter saved by the engine has PEFT keys, shapes and config fields, and reloads to identical logits', () => {
+  it('an adapter saved by the engine has PEFT keys, shapes and config fields, and reloads to identical logits', async () => {
     const dir = fixture('gemma3-tiny', 'model');
     const model = Gemma3Model.load(dir);
     const adapter = LoraAdapter.create(model.config, { r: 8, alpha: 16, dropout: 0.05, targets: ['q_proj', 'v_proj', 'gate_proj', 'down_proj'] }, 7);
     // B starts at zero (PEFT init): give it values so the adapter changes the logits.
     for (const v of adapter.variables()) v.assign(tf.randomNormal(v.shape, 0, 0.05, 'float32', 3));
     const out = join(tmp, 'saved-adapter');
-    adapter.save(out, 'tiny');
+    await adapter.save(out, 'tiny');
     const config = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));
     expect(config).toMatchObject({ peft_type: 'LORA', r: 8, lora_alpha: 16, lora_dropout: 0.05, target_modules: ['q_proj', 'v_proj', 'gate_proj', 'down_proj'], task_type: 'CAUSAL_LM', bias: 'none', use_rslora: false, use_dora: false, base_model_name_or_path: 'tiny' });
     const file = new SafetensorsFile(join(out, 'adapter_model.safetensors'));

@@ -66,7 +66,7 @@ async function expectSameEngine(models: [Gemma3Model, Gemma3Model], makeAdapter:
   expect(maxDiff(values(logits[0]), values(logits[1]))).toBeLessThanOrEqual(1e-5);
   tf.dispose(logits);
 
-  const [a, b] = models.map((m, i) => lossAndGrads(m, adapters[i], batch, { withGrad: true, chunkRows: 3 }));
+  const [a, b] = await Promise.all(models.map((m, i) => lossAndGrads(m, adapters[i], batch, { withGrad: true, chunkRows: 3 })));
   expect(b.tokens).toBe(a.tokens);
   expect(Math.abs(b.lossSum - a.lossSum) / a.tokens).toBeLessThanOrEqual(1e-5);
   expect(b.grads!.length).toBe(a.grads!.length);
@@ -92,7 +92,7 @@ async function expectSameEngine(models: [Gemma3Model, Gemma3Model], makeAdapter:
   expect(Math.abs(after[1] - after[0])).toBeLessThanOrEqual(1e-5);
 
   for (const options of [{ maxNewTokens: 6 }, ...(sample ? [{ maxNewTokens: 6, temperature: 0.9, topP: 0.95, seed: 3 }] : [])]) {
-    const [ga, gb] = models.map((m, i) => generate(m, prompts, options, lora(i).layers, lora(i).options).tokens);
+    const [ga, gb] = await Promise.all(models.map(async (m, i) => (await generate(m, prompts, options, lora(i).layers, lora(i).options)).tokens));
     expect(gb).toEqual(ga);
   }
   adapters.forEach((x) => x.dispose());
@@ -114,15 +114,15 @@ afterAll(() => {
 const ids = [2, 17, 87_381, 87_382, 87_383, 174_763, 174_764, 262_143];
 
 describe('embedding split by vocabulary for device limits', () => {
-  it('splits the 262,144 x 32 embedding into shards within the limit, covering every token once', () => {
+  it('splits the 262,144 x 32 embedding into shards within the limit, covering every token once', async () => {
     expect(whole.embedShards.length).toBe(1);
     expect(split.embedShards.length).toBe(3);
     expect(split.embedShards.map((s) => s.shape[1])).toEqual([87_382, 87_382, 87_380]);
     expect(split.vocabStarts).toEqual([0, 87_382, 174_764]);
     for (const s of split.embedShards) expect(s.size * 4).toBeLessThanOrEqual(LIMIT);
     // Writing the model back gives the file's matrix exactly.
-    const a = whole.toHuggingFace()['model.embed_tokens.weight'];
-    const b = split.toHuggingFace()['model.embed_tokens.weight'];
+    const a = (await whole.toHuggingFace())['model.embed_tokens.weight'];
+    const b = (await split.toHuggingFace())['model.embed_tokens.weight'];
     expect(b.shape).toEqual(a.shape);
     expect(maxDiff(a.data, b.data)).toBe(0);
   });
@@ -167,7 +167,7 @@ describe('embedding split by vocabulary for device limits', () => {
       const { tokens } = await step.accumulate(examples, 1);
       await step.step({ tokens, lr: 1e-3, weightDecay: 0, maxGradNorm: 1 });
       await step.evalLoss(examples, 2);
-      generate(split, [[2, 17], [2, 262_143]], { maxNewTokens: 2 });
+      await generate(split, [[2, 17], [2, 262_143]], { maxNewTokens: 2 });
     });
     const largest = Math.max(...profile.kernels.flatMap((k) => k.outputShapes.map((s) => s.reduce((a, b) => a * b, 4))));
     expect(largest).toBeGreaterThan(LIMIT / 2);
@@ -190,7 +190,7 @@ describe('embedding split by vocabulary for device limits', () => {
       for (let p = 2; p <= 4; p++) await once(p);
       expect([tf.memory().numTensors, tf.memory().numBytes]).toEqual([numTensors, numBytes]);
       await step.evalLoss(batch, 1);
-      generate(model, [[2, 17]], { maxNewTokens: 3 });
+      await generate(model, [[2, 17]], { maxNewTokens: 3 });
       expect([tf.memory().numTensors, tf.memory().numBytes]).toEqual([numTensors, numBytes]);
       step.dispose();
       adapter.dispose();
@@ -226,7 +226,7 @@ describe.skipIf(!haveFixtures)('the transformers fixture split in three', () => 
     expect(splitFixture.embedShards.map((s) => s.shape[1])).toEqual([128, 128, 128]);
     const reference = JSON.parse(readFileSync(fixture('gemma3-tiny', 'reference.json'), 'utf8')) as { greedy_ids: number[]; greedy_prompt_len: number };
     const prompt = reference.greedy_ids.slice(0, reference.greedy_prompt_len);
-    expect([...prompt, ...generate(splitFixture, [prompt], { maxNewTokens: 16 }).tokens[0]]).toEqual(reference.greedy_ids);
+    expect([...prompt, ...(await generate(splitFixture, [prompt], { maxNewTokens: 16 })).tokens[0]]).toEqual(reference.greedy_ids);
 
     const examples = [
       { inputIds: [2, 40, 383, 128, 127, 255, 256, 9], labels: [-100, -100, 383, 128, 127, 255, 256, 9] },

@@ -64,14 +64,14 @@ describe('prompt formatting', () => {
 });
 
 describe('gradient accumulation', () => {
-  it('8 micro-batches of 1 accumulate the same gradient as one batch of 8', () => {
+  it('8 micro-batches of 1 accumulate the same gradient as one batch of 8', async () => {
     const tokenizer = ChatTokenizer.load(modelDir);
     const model = Gemma3Model.load(modelDir);
     const adapter = LoraAdapter.create(model.config, { r: 4, alpha: 16, dropout: 0, targets: ['q_proj', 'v_proj', 'up_proj'] }, 5);
     for (const v of adapter.variables()) v.assign(tf.randomNormal(v.shape, 0, 0.1, 'float32', 9));
     const examples = [...rows, ...rows, ...rows].slice(0, 8).map((r, i) => formatExample(tokenizer, { ...r, prompt: `${r.prompt} (${i})` }, { maxLength: 512, includeExplanation: i % 2 === 0 })!);
-    const whole = lossAndGrads(model, adapter, makeBatch(examples, 0), { withGrad: true });
-    const parts = examples.map((e) => lossAndGrads(model, adapter, makeBatch([e], 0), { withGrad: true }));
+    const whole = await lossAndGrads(model, adapter, makeBatch(examples, 0), { withGrad: true });
+    const parts = await Promise.all(examples.map((e) => lossAndGrads(model, adapter, makeBatch([e], 0), { withGrad: true })));
     expect(parts.reduce((n, p) => n + p.tokens, 0)).toBe(whole.tokens);
     expect(parts.reduce((n, p) => n + p.lossSum, 0)).toBeCloseTo(whole.lossSum, 3);
     whole.grads!.forEach((g, i) => {

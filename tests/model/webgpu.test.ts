@@ -1,0 +1,102 @@
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src-main/engine/backend';
+import { generateSql, trainAdapter } from '../../src-main/engine/model-session';
+import type { OpContext } from '../../src-main/engine/operations';
+import { SafetensorsFile } from '../../src-main/model/safetensors';
+import { listCheckpoints } from '../../src-main/train/checkpoint';
+import { SEED_RECIPE, type TrainConfig } from '../../src-main/train/config';
+import { webgpuAdapter } from '../helpers/webgpu';
+
+/**
+ * The engine's train and generate operations on webgpu, against the same run on wasm:
+ * what a Mac user's Metal GPU runs. The embedded default model has 4 layers, so LoRA on
+ * q/k/v/o is 32 trained tensors - more than a WebGPU shader may bind at once, which
+ * tf.addN in gradient clipping did (fixed with pairwise sums). Parity with transformers
+ * on webgpu is in parity.test.ts.
+ */
+const defaultModel = resolve(import.meta.dirname, '../../resources/models/sqlora-tiny-gemma3');
+const rows = [
+  { prompt: 'How many users are there?', context: 'CREATE TABLE users (id INT, name TEXT);', sql: 'SELECT COUNT(*) FROM users;', explanation: null },
+  { prompt: 'List all product names.', context: 'CREATE TABLE products (id INT, name TEXT, price REAL);', sql: 'SELECT name FROM products;', explanation: 'Selects every name.' },
+  { prompt: 'What is the highest price?', context: 'CREATE TABLE products (id INT, name TEXT, price REAL);', sql: 'SELECT MAX(price) FROM products;', explanation: null },
+];
+
+const context = (): OpContext & { events: Record<string, unknown>[] } => {
+  const events: Record<string, unknown>[] = [];
+  return { signal: new AbortController().signal, pauseRequested: () => false, emit: (e) => events.push(e as Record<string, unknown>), events };
+};
+
+describe.skipIf(!webgpuAdapter)('the engine on webgpu', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sqlora-webgpu-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is chosen automatically on a GPU, never on a software renderer (slower than wasm), and runs when asked for', async () => {
+    const software = /llvmpipe|lavapipe|swiftshader|software/i.test(webgpuAdapter!);
+    const auto = await initBackend('auto');
+    expect(auto.chosen).toBe(software ? 'wasm' : 'webgpu');
+    expect(auto.probes.find((p) => p.name === 'webgpu')!.detail.includes('software renderer')).toBe(software);
+    expect((await initBackend('webgpu')).chosen).toBe('webgpu');
+  });
+
+  it('trains LoRA on 32 projections (clipping, AdamW, checkpoints with optimiser state) and generates as wasm does', async () => {
+    const config: Omit<TrainConfig, 'modelPath'> = {
+      ...SEED_RECIPE,
+      datasetId: 1,
+      lora: { r: 4, alpha: 16, dropout: 0, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj'] },
+      learningRate: 1e-2,
+      epochs: 4,
+      batchSize: 3,
+      gradAccumulation: 1,
+      warmupRatio: 0,
+      scheduler: 'constant',
+      loggingSteps: 1,
+      evalSteps: 2,
+      saveSteps: 2,
+      earlyStopping: { enabled: false, patience: 3, threshold: 0.01 },
+    };
+    const run = async (backend: 'wasm' | 'webgpu') => {
+      await initBackend(backend);
+      // A copy per backend: the engine keeps its base model loaded by path, on the backend that loaded it.
+      const modelPath = join(dir, `model-${backend}`);
+      cpSync(defaultModel, modelPath, { recursive: true });
+      const ctx = context();
+      const result = await trainAdapter({ config: { ...config, modelPath }, runDir: join(dir, backend), resume: false, train: rows, validation: rows }, ctx, backend);
+      const file = new SafetensorsFile(join(result.finalAdapter, 'adapter_model.safetensors'));
+      const tensors = Object.fromEntries(file.keys().map((k) => [k, file.readFloat32(k).data]));
+      file.close();
+      const generated = await generateSql({ modelPath, adapterPath: result.finalAdapter, items: rows.map((r) => ({ question: r.prompt, context: r.context })), maxNewTokens: 8, temperature: 0, topP: 1, seed: 0, batchSize: 4 }, context(), backend);
+      return {
+        result,
+        losses: ctx.events.filter((e) => e.kind === 'log').map((e) => e.loss as number),
+        evalLosses: ctx.events.filter((e) => e.kind === 'eval').map((e) => e.evalLoss as number),
+        tensors,
+        texts: generated.outputs.map((o) => o.text),
+      };
+    };
+    const wasm = await run('wasm');
+    const gpu = await run('webgpu');
+    expect(gpu.result.stop).toBe('completed');
+    expect(gpu.result.steps).toBe(4);
+    const newest = listCheckpoints(join(dir, 'webgpu')).at(-1);
+    expect(newest).toBe(4);
+    expect(existsSync(join(dir, 'webgpu', `checkpoint-${newest}`, 'optimizer.safetensors'))).toBe(true);
+    expect(gpu.losses).toHaveLength(4);
+    expect(gpu.losses[3]).toBeLessThan(gpu.losses[0]);
+    gpu.losses.forEach((loss, i) => expect(Math.abs(loss - wasm.losses[i])).toBeLessThanOrEqual(1e-3));
+    gpu.evalLosses.forEach((loss, i) => expect(Math.abs(loss - wasm.evalLosses[i])).toBeLessThanOrEqual(1e-3));
+    expect(Object.keys(gpu.tensors)).toHaveLength(32);
+    for (const [key, data] of Object.entries(wasm.tensors)) {
+      const scale = Math.max(...data.map(Math.abs));
+      let diff = 0;
+      gpu.tensors[key].forEach((v, i) => (diff = Math.max(diff, Math.abs(v - data[i]))));
+      expect(diff, key).toBeLessThanOrEqual(1e-3 * scale);
+    }
+    expect(gpu.texts).toEqual(wasm.texts);
+  }, 300_000);
+});
