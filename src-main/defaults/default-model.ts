@@ -49,6 +49,12 @@ export interface DefaultModelRecipe {
   batchSize: number;
   seqLen: number;
   learningRate: number;
+  /**
+   * Std of the (tied) embedding's random start; the other matrices start at 0.02. A
+   * pilot copying random tokens learned faster from 0.1 (BENCHMARKS.md); the shipped
+   * build used 0.02.
+   */
+  embeddingStd: number;
 }
 
 export const DEFAULT_MODEL_RECIPE: DefaultModelRecipe = {
@@ -69,6 +75,7 @@ export const DEFAULT_MODEL_RECIPE: DefaultModelRecipe = {
   batchSize: 4,
   seqLen: 384,
   learningRate: 3e-3,
+  embeddingStd: 0.02,
 };
 
 /** A pretraining document in three parts; `answer` (and the closing <eos>) are the loss targets. */
@@ -185,7 +192,7 @@ export async function buildDefaultModel(outDir: string, recipe: DefaultModelReci
   // depth); the window is Gemma 3 1B's 512, longer than any demo prompt.
   const layerTypes = Array.from({ length: recipe.numLayers }, (_, i) => (i === recipe.numLayers - 1 ? 'full_attention' : 'sliding_attention') as 'full_attention' | 'sliding_attention');
   const raw = gemma3ConfigJson({ ...recipe, numKvHeads: 1 }, { vocabSize: recipe.vocabSize, eosTokenIds: [1, 5], layerTypes, maxPositionEmbeddings: 2048 });
-  const model = Gemma3Model.withRandomWeights(parseGemma3Config(raw), recipe.seed, true);
+  const model = Gemma3Model.withRandomWeights(parseGemma3Config(raw), recipe.seed, true, recipe.embeddingStd);
   const parameters = model.variables().reduce((n, v) => n + v.size, 0);
   log(`model: ${parameters.toLocaleString('en-US')} parameters`);
   const heldOut = heldOutExamples(tokenizer, recipe);

@@ -138,8 +138,9 @@ export class Gemma3Model {
   }
 
   /**
-   * A model of the given shape with random weights (normal, std 0.02; norms 0):
-   * for benchmarks and memory checks at real Gemma shapes without downloading them.
+   * A model of the given shape with random weights (normal, std 0.02 or `embeddingStd`
+   * for the embedding; norms 0): for benchmarks and memory checks at real Gemma shapes
+   * without downloading them, and the start of the default model's pretraining.
    */
   static withRandomWeights(config: Gemma3Config, seed: number, trainable = false, embeddingStd = 0.02): Gemma3Model {
     const gaussian = seededGaussian(seed);

@@ -49,6 +49,18 @@ describe('pretrain', () => {
     await expect(pretrain({} as Gemma3Model, { ...corpus, answerMask: new Uint8Array(12) }, { steps: 1, batchSize: 1, seqLen: 4, learningRate: 1e-3, warmupRatio: 0, weightDecay: 0, seed: 1 })).rejects.toThrow(/no window of 5 tokens holding an answer/);
   });
 
+  it('starts the embedding at its own std and every other matrix at 0.02', async () => {
+    const shape = { hiddenSize: 32, intermediateSize: 64, numLayers: 1, numHeads: 2, numKvHeads: 1, headDim: 16, slidingWindow: 64 };
+    const model = Gemma3Model.withRandomWeights(parseGemma3Config(gemma3ConfigJson(shape, { vocabSize: 512, eosTokenIds: [1] })), 3, true, 0.1);
+    const std = async (t: { data(): Promise<ArrayLike<number>> }) => {
+      const d = Array.from(await t.data());
+      return Math.sqrt(d.reduce((a, v) => a + v * v, 0) / d.length);
+    };
+    expect(await std(model.embedT)).toBeCloseTo(0.1, 2);
+    expect(await std(model.variables().find((v) => v.size === 32 * 64)!)).toBeCloseTo(0.02, 2);
+    model.dispose();
+  });
+
   it('learns the answers and leaves the prompts untrained', async () => {
     const { docs, corpus } = toyCorpus(60);
     const shape = { hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 2, numKvHeads: 1, headDim: 16, slidingWindow: 64 };
