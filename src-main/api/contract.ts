@@ -49,6 +49,8 @@ export const GpuAdapterInfo = z.object({
   features: z.array(z.string()),
   maxBufferSize: z.number(),
   maxStorageBufferBindingSize: z.number(),
+  /** A GPU emulated on the CPU (Mesa's llvmpipe, SwiftShader): correct, slower than wasm, never chosen automatically. */
+  software: z.boolean(),
 });
 export type GpuAdapterInfo = z.infer<typeof GpuAdapterInfo>;
 

@@ -1,5 +1,6 @@
 import type { BackendName, DataFormat } from '../api/contract';
 import { benchEngine, DEFAULT_ENGINE_BENCH } from '../bench/engine';
+import { initBackend } from '../engine/backend';
 import { benchEval } from '../bench/eval';
 import { benchTrain } from '../bench/train';
 import { defaultDatasetDir, defaultModelDir } from '../services/workbench';
@@ -14,9 +15,13 @@ const benches: Record<string, (values: Record<string, unknown>, args: string[]) 
       ...DEFAULT_ENGINE_BENCH,
       backend: ((values.backend as string | undefined) ?? DEFAULT_ENGINE_BENCH.backend) as BackendName | 'auto',
     }),
-  // Gemma-3-1b's shapes on WebGPU (Metal on a Mac, Vulkan on Linux); refuses clearly where there is no adapter.
-  gpu: () =>
-    benchEngine({ backend: 'webgpu', hidden: 1152, layers: 26, vocab: 262_144, seq: 256, batch: 8, steps: 3 }),
+  // Gemma-3-1b's shapes on WebGPU (Metal on a Mac, Vulkan on Linux); refuses clearly where there is no adapter,
+  // or only a software one (a step of these shapes would take an hour on the CPU).
+  gpu: async () => {
+    const { gpu } = await initBackend('webgpu');
+    if (gpu?.software) throw new Error(`bench gpu needs a GPU; the only WebGPU adapter here is a software renderer (${gpu.description || gpu.vendor}). \`sqlora bench engine --backend webgpu\` runs the small shape on it.`);
+    return benchEngine({ backend: 'webgpu', hidden: 1152, layers: 26, vocab: 262_144, seq: 256, batch: 8, steps: 3 });
+  },
   train: (values) =>
     benchTrain({
       modelDir: defaultModelDir,

@@ -19,13 +19,14 @@ const require = createRequire(import.meta.url);
 /** Adapters that emulate a GPU on the CPU (Mesa's llvmpipe/lavapipe, SwiftShader): correct but slower than wasm. */
 const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|software/i;
 
-async function probeWebgpu(): Promise<{ probe: BackendProbe; gpu: GpuAdapterInfo | null; software: boolean }> {
+async function probeWebgpu(): Promise<{ probe: BackendProbe; gpu: GpuAdapterInfo | null }> {
   try {
     const { create, globals } = require('webgpu') as { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
     const gpu = create([]);
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-    if (!adapter) return { probe: { name: 'webgpu', available: false, detail: 'Dawn found no GPU adapter' }, gpu: null, software: false };
+    if (!adapter) return { probe: { name: 'webgpu', available: false, detail: 'Dawn found no GPU adapter' }, gpu: null };
     const info = adapter.info;
+    const detail = `${info.vendor} ${info.architecture} ${info.description}`.trim();
     const adapterInfo: GpuAdapterInfo = {
       vendor: info.vendor,
       architecture: info.architecture,
@@ -33,6 +34,7 @@ async function probeWebgpu(): Promise<{ probe: BackendProbe; gpu: GpuAdapterInfo
       features: [...adapter.features].sort(),
       maxBufferSize: adapter.limits.maxBufferSize,
       maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+      software: (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true || SOFTWARE_ADAPTER.test(detail),
     };
     // tfjs-backend-webgpu uses the WebGPU globals a browser has (GPUBufferUsage, GPUMapMode...), which Node
     // lacks, and registers itself only if navigator.gpu exists when it is first imported.
@@ -40,15 +42,12 @@ async function probeWebgpu(): Promise<{ probe: BackendProbe; gpu: GpuAdapterInfo
     const g = globalThis as { navigator?: { gpu?: GPU } };
     if (!g.navigator?.gpu) Object.defineProperty(globalThis, 'navigator', { value: { ...(g.navigator ?? {}), gpu }, configurable: true });
     await import('@tensorflow/tfjs-backend-webgpu');
-    const detail = `${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`.trim();
-    const software = (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true || SOFTWARE_ADAPTER.test(detail);
     return {
-      probe: { name: 'webgpu', available: true, detail: (detail || 'GPU adapter found') + (software ? ' - a software renderer on the CPU, slower than wasm: used only when asked for (--backend webgpu)' : '') },
+      probe: { name: 'webgpu', available: true, detail: (detail || 'GPU adapter found') + (adapterInfo.software ? ' - a software renderer on the CPU, slower than wasm: used only when asked for (--backend webgpu)' : '') },
       gpu: adapterInfo,
-      software,
     };
   } catch (error) {
-    return { probe: { name: 'webgpu', available: false, detail: `webgpu failed to load: ${(error as Error).message}` }, gpu: null, software: false };
+    return { probe: { name: 'webgpu', available: false, detail: `webgpu failed to load: ${(error as Error).message}` }, gpu: null };
   }
 }
 
@@ -89,7 +88,7 @@ export async function initBackend(preferred: BackendName | 'auto' = 'auto'): Pro
   const candidates = preferred === 'auto' ? AUTO_ORDER : [preferred];
   for (const name of candidates) {
     const probe = probes.find((p) => p.name === name)!;
-    if (!probe.available || (preferred === 'auto' && name === 'webgpu' && webgpu.software)) continue;
+    if (!probe.available || (preferred === 'auto' && name === 'webgpu' && webgpu.gpu?.software)) continue;
     if (!(await tf.setBackend(name))) {
       probe.available = false;
       probe.detail = `tfjs could not initialise the ${name} backend`;

@@ -8,6 +8,7 @@ import type { OpContext } from '../../src-main/engine/operations';
 import { SafetensorsFile } from '../../src-main/model/safetensors';
 import { listCheckpoints } from '../../src-main/train/checkpoint';
 import { SEED_RECIPE, type TrainConfig } from '../../src-main/train/config';
+import { sqlora } from '../helpers/cli';
 import { webgpuAdapter } from '../helpers/webgpu';
 
 /**
@@ -42,6 +43,11 @@ describe.skipIf(!webgpuAdapter)('the engine on webgpu', () => {
     expect(auto.chosen).toBe(software ? 'wasm' : 'webgpu');
     expect(auto.probes.find((p) => p.name === 'webgpu')!.detail.includes('software renderer')).toBe(software);
     expect((await initBackend('webgpu')).chosen).toBe('webgpu');
+    if (!software) return;
+    // Gemma-3-1b shapes on a CPU renderer would take hours: bench gpu says so instead.
+    const bench = await sqlora(['bench', 'gpu']);
+    expect(bench.code).not.toBe(0);
+    expect(bench.stderr).toMatch(/bench gpu needs a GPU; the only WebGPU adapter here is a software renderer \(.*llvmpipe/);
   });
 
   it('trains LoRA on 32 projections (clipping, AdamW, checkpoints with optimiser state) and generates as wasm does', async () => {
