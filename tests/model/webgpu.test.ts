@@ -47,7 +47,7 @@ describe.skipIf(!webgpuAdapter)('the engine on webgpu', () => {
     // Gemma-3-1b shapes on a CPU renderer would take hours: bench gpu says so instead.
     const bench = await sqlora(['bench', 'gpu']);
     expect(bench.code).not.toBe(0);
-    expect(bench.stderr).toMatch(/bench gpu needs a GPU; the only WebGPU adapter here is a software renderer \(.*llvmpipe/);
+    expect(bench.stderr).toMatch(/bench gpu needs a GPU; the only WebGPU adapter here is a software renderer \(.+\)/);
   });
 
   it('trains LoRA on 32 projections (clipping, AdamW, checkpoints with optimiser state) and generates as wasm does', async () => {
