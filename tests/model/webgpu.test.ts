@@ -2,9 +2,14 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src-main/engine/backend';
 import { generateSql, trainAdapter } from '../../src-main/engine/model-session';
 import type { OpContext } from '../../src-main/engine/operations';
+import { Gemma3Model } from '../../src-main/model/gemma3';
+import { generate } from '../../src-main/model/generate';
+import { LoraAdapter } from '../../src-main/model/lora';
+import { LoraStepModel } from '../../src-main/model/lora-training';
 import { SafetensorsFile } from '../../src-main/model/safetensors';
 import { listCheckpoints } from '../../src-main/train/checkpoint';
 import { SEED_RECIPE, type TrainConfig } from '../../src-main/train/config';
@@ -105,4 +110,30 @@ describe.skipIf(!webgpuAdapter)('the engine on webgpu', () => {
     }
     expect(gpu.texts).toEqual(wasm.texts);
   }, 300_000);
+
+  it('keeps tensors, bytes and GPU buffers flat across training steps, evaluation and generation (no leak)', async () => {
+    await initBackend('webgpu');
+    const model = Gemma3Model.load(defaultModel);
+    const adapter = LoraAdapter.create(model.config, { r: 8, alpha: 16, dropout: 0.1, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj'] }, 4);
+    const step = new LoraStepModel(model, adapter, { baseModel: null });
+    const batch = [{ inputIds: [2, 40, 41, 42, 43, 44, 45], labels: [-100, -100, 41, 42, 43, 44, 45] }];
+    const once = async (position: number) => {
+      const { tokens } = await step.accumulate(batch, position);
+      await step.step({ tokens, lr: 1e-3, weightDecay: 0.01, maxGradNorm: 1 });
+      await step.evalLoss(batch, 1);
+      await generate(model, [[2, 40, 41]], { maxNewTokens: 3 });
+    };
+    const snapshot = () => {
+      const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU: number; numBytesAllocatedInGPU: number };
+      return [m.numTensors, m.numBytes, m.numBytesInGPU, m.numBytesAllocatedInGPU];
+    };
+    await once(1);
+    await once(2);
+    const after = snapshot();
+    for (let p = 3; p <= 6; p++) await once(p);
+    expect(snapshot()).toEqual(after);
+    step.dispose();
+    adapter.dispose();
+    model.dispose();
+  }, 120_000);
 });
