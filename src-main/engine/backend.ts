@@ -43,7 +43,7 @@ async function probeWebgpu(): Promise<{ probe: BackendProbe; gpu: GpuAdapterInfo
     if (!g.navigator?.gpu) Object.defineProperty(globalThis, 'navigator', { value: { ...(g.navigator ?? {}), gpu }, configurable: true });
     await import('@tensorflow/tfjs-backend-webgpu');
     return {
-      probe: { name: 'webgpu', available: true, detail: (detail || 'GPU adapter found') + (adapterInfo.software ? ' - a software renderer on the CPU, slower than wasm: used only when asked for (--backend webgpu)' : '') },
+      probe: { name: 'webgpu', available: true, detail: (detail || 'GPU adapter found') + (adapterInfo.software ? ' - a software renderer on the CPU, slower than wasm: used only when chosen (the Compute backend setting, or --backend webgpu)' : '') },
       gpu: adapterInfo,
     };
   } catch (error) {

@@ -13,9 +13,11 @@ describe('sqlora CLI', () => {
     const report = JSON.parse(stdout);
     expect(report.node).toBe(process.versions.node);
     expect(report.electron).toMatch(/^45\./);
-    // auto picks the first usable backend (wasm on a GPU-less CI box)
-    const firstUsable = report.engine.backend.probes.find((p: { available: boolean }) => p.available).name;
+    // auto picks the first usable backend, passing over a software WebGPU adapter (wasm on a GPU-less CI box, with or without lavapipe)
+    const { probes, gpu } = report.engine.backend;
+    const firstUsable = probes.find((p: { name: string; available: boolean }) => p.available && !(p.name === 'webgpu' && gpu?.software)).name;
     expect(report.engine.backend.chosen).toBe(firstUsable);
+    if (gpu?.software) expect(probes[0].detail).toContain('a software renderer on the CPU, slower than wasm');
     expect(report.engine.backend.reason).toMatch(/first available in the order webgpu > tensorflow > wasm > cpu/);
     expect(report.engine.backend.probes.map((p: { name: string }) => p.name)).toEqual(['webgpu', 'tensorflow', 'wasm', 'cpu']);
     expect(report.engine.matmulGflops).toBeGreaterThan(0);
