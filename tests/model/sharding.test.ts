@@ -7,11 +7,11 @@ import { initBackend } from '../../src-main/engine/backend';
 import { Gemma3Model } from '../../src-main/model/gemma3';
 import { generate } from '../../src-main/model/generate';
 import { LoraAdapter } from '../../src-main/model/lora';
-import { lossAndGrads, LoraStepModel, makeBatch } from '../../src-main/model/lora-training';
+import { LoraStepModel } from '../../src-main/model/lora-training';
 import { writeTinyGemma3 } from '../../src-main/model/tiny-model';
 import { ModelWeights } from '../../src-main/model/weights';
-import type { EncodedExample } from '../../src-main/train/trainer';
 import { fixture, haveFixtures } from '../helpers/fixtures';
+import { adapterFor, expectSameEngine, loadWithLimit, maxDiff, values } from '../helpers/same-engine';
 
 /**
  * A device whose largest buffer is smaller than the embedding (real Gemma 3 on many
@@ -25,84 +25,11 @@ const LIMIT = 12 * 2 ** 20;
 let whole: Gemma3Model;
 let split: Gemma3Model;
 
-const load = (from: string, limit: number | null): Gemma3Model => {
-  if (limit === null) delete process.env.SQLORA_MAX_TENSOR_BYTES;
-  else process.env.SQLORA_MAX_TENSOR_BYTES = String(limit);
-  try {
-    return Gemma3Model.load(from);
-  } finally {
-    delete process.env.SQLORA_MAX_TENSOR_BYTES;
-  }
-};
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  expect(a.length).toBe(b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst;
-};
-const values = (t: tf.Tensor) => t.dataSync() as Float32Array;
-
-/** A LoRA adapter with every factor non-zero (a fresh one has B = 0: no effect, no gradient for A). */
-function adapterFor(model: Gemma3Model): LoraAdapter {
-  const adapter = LoraAdapter.create(model.config, { r: 4, alpha: 16, dropout: 0, targets: ['q_proj', 'v_proj', 'down_proj'] }, 9);
-  adapter.variables().forEach((v, i) => v.assign(tf.tidy(() => tf.randomNormal(v.shape, 0, 0.05, 'float32', 100 + i))));
-  return adapter;
-}
-
-/**
- * Forward logits through every layer, loss, every LoRA gradient, one optimiser step
- * and the evaluation loss after it, greedy generation and (`sample`) sampled
- * generation: the same on both models. Sampling is compared only where the
- * distribution is not near-uniform: over 262,144 random-weight tokens, logits equal
- * within 1e-7 still reorder the nucleus and pick another token.
- */
-async function expectSameEngine(models: [Gemma3Model, Gemma3Model], makeAdapter: (m: Gemma3Model) => LoraAdapter, examples: EncodedExample[], prompts: number[][], sample: boolean) {
-  const adapters = models.map(makeAdapter);
-  const lora = (i: number) => ({ layers: (l: number) => adapters[i].forLayer(l), options: { scale: adapters[i].scale, dropout: 0, dropoutSeed: 0 } });
-  const batch = makeBatch(examples, 0);
-
-  const logits = models.map((m, i) => tf.tidy(() => m.logits(m.forward(batch.ids, batch.attentionMask, lora(i).layers, lora(i).options).last)));
-  expect(logits[1].shape).toEqual([batch.ids.length * batch.ids[0].length, models[0].config.vocabSize]);
-  expect(maxDiff(values(logits[0]), values(logits[1]))).toBeLessThanOrEqual(1e-5);
-  tf.dispose(logits);
-
-  const [a, b] = await Promise.all(models.map((m, i) => lossAndGrads(m, adapters[i], batch, { withGrad: true, chunkRows: 3 })));
-  expect(b.tokens).toBe(a.tokens);
-  expect(Math.abs(b.lossSum - a.lossSum) / a.tokens).toBeLessThanOrEqual(1e-5);
-  expect(b.grads!.length).toBe(a.grads!.length);
-  let largest = 0;
-  a.grads!.forEach((g, k) => {
-    const [ga, gb] = [values(g), values(b.grads![k])].map((d) => d.map((v) => v / a.tokens));
-    largest = Math.max(largest, ...ga.map(Math.abs));
-    expect(maxDiff(ga, gb)).toBeLessThanOrEqual(1e-5);
-  });
-  // The gradients compared are not all zero.
-  expect(largest).toBeGreaterThan(1e-3);
-  tf.dispose([...a.grads!, ...b.grads!]);
-
-  const after: number[] = [];
-  for (const [i, model] of models.entries()) {
-    const step = new LoraStepModel(model, adapters[i], { baseModel: null, chunkRows: 3 });
-    const { tokens } = await step.accumulate(examples, 1);
-    await step.step({ tokens, lr: 1e-2, weightDecay: 0, maxGradNorm: 1 });
-    after.push(await step.evalLoss(examples, 2));
-    step.dispose();
-  }
-  expect(Math.abs(after[0] - a.lossSum / a.tokens)).toBeGreaterThan(1e-4);
-  expect(Math.abs(after[1] - after[0])).toBeLessThanOrEqual(1e-5);
-
-  for (const options of [{ maxNewTokens: 6 }, ...(sample ? [{ maxNewTokens: 6, temperature: 0.9, topP: 0.95, seed: 3 }] : [])]) {
-    const [ga, gb] = await Promise.all(models.map(async (m, i) => (await generate(m, prompts, options, lora(i).layers, lora(i).options)).tokens));
-    expect(gb).toEqual(ga);
-  }
-  adapters.forEach((x) => x.dispose());
-}
-
 beforeAll(async () => {
   await initBackend('wasm');
   writeTinyGemma3(dir, { hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 2, numKvHeads: 1, headDim: 16, slidingWindow: 16 }, 3);
-  whole = load(dir, null);
-  split = load(dir, LIMIT);
+  whole = loadWithLimit(dir, null);
+  split = loadWithLimit(dir, LIMIT);
 }, 60_000);
 afterAll(() => {
   whole?.dispose();
@@ -130,7 +57,7 @@ describe('embedding split by vocabulary for device limits', () => {
   it('reads each shard from its own rows of the file, never the whole embedding', () => {
     const read = vi.spyOn(ModelWeights.prototype, 'read');
     try {
-      load(dir, LIMIT).dispose();
+      loadWithLimit(dir, LIMIT).dispose();
       const embedding = read.mock.calls.filter(([name]) => name === 'embed_tokens.weight');
       expect(embedding.map(([, rows]) => rows)).toEqual([
         { start: 0, count: 87_382 },
@@ -142,10 +69,10 @@ describe('embedding split by vocabulary for device limits', () => {
     }
   });
 
-  it('looks tokens up as the unsplit model does', () => {
+  it('looks tokens up as the unsplit model does', async () => {
     const x = tf.tensor2d([ids], undefined, 'int32');
     const [ea, eb] = [whole.embedTokens(x), split.embedTokens(x)];
-    expect(maxDiff(values(ea), values(eb))).toBe(0);
+    expect(maxDiff(await values(ea), await values(eb))).toBe(0);
     tf.dispose([x, ea, eb]);
   });
 
@@ -199,13 +126,13 @@ describe('embedding split by vocabulary for device limits', () => {
 
   it('refuses, before uploading anything, a device where not even one token row fits, naming the tensor and the limit', () => {
     const before = tf.memory().numTensors;
-    expect(() => load(dir, 64)).toThrow("embed_tokens.weight [262144 x 32] needs 32.0 MiB in one tensor, above this device's limit of 64 B; even one token row does not fit.");
+    expect(() => loadWithLimit(dir, 64)).toThrow("embed_tokens.weight [262144 x 32] needs 32.0 MiB in one tensor, above this device's limit of 64 B; even one token row does not fit.");
     expect(tf.memory().numTensors).toBe(before);
   });
 
   it('refuses, before uploading anything, any other weight larger than the limit', () => {
     const before = tf.memory().numTensors;
-    expect(() => load(dir, 4096)).toThrow(
+    expect(() => loadWithLimit(dir, 4096)).toThrow(
       "layers.0.mlp.gate_proj.weight [64 x 32] needs 8.0 KiB in one tensor, above this device's limit of 4.0 KiB; only the embedding and LM head can be split (by vocabulary).",
     );
     expect(tf.memory().numTensors).toBe(before);
@@ -217,7 +144,7 @@ describe.skipIf(!haveFixtures)('the transformers fixture split in three', () => 
   let models: [Gemma3Model, Gemma3Model];
   beforeAll(() => {
     // 384 x 64 floats in shards of at most 175 rows; gate/up/down_proj (40 KiB each) still fit.
-    models = [load(from, null), load(from, 45_000)];
+    models = [loadWithLimit(from, null), loadWithLimit(from, 45_000)];
   });
   afterAll(() => models?.forEach((m) => m.dispose()));
 

@@ -11,9 +11,11 @@ import { generate } from '../../src-main/model/generate';
 import { LoraAdapter } from '../../src-main/model/lora';
 import { LoraStepModel } from '../../src-main/model/lora-training';
 import { SafetensorsFile } from '../../src-main/model/safetensors';
+import { writeTinyGemma3 } from '../../src-main/model/tiny-model';
 import { listCheckpoints } from '../../src-main/train/checkpoint';
 import { SEED_RECIPE, type TrainConfig } from '../../src-main/train/config';
 import { sqlora } from '../helpers/cli';
+import { adapterFor, expectSameEngine, loadWithLimit } from '../helpers/same-engine';
 import { webgpuAdapter } from '../helpers/webgpu';
 
 /**
@@ -110,6 +112,21 @@ describe.skipIf(!webgpuAdapter)('the engine on webgpu', () => {
     }
     expect(gpu.texts).toEqual(wasm.texts);
   }, 300_000);
+
+  it("splits Gemma's 262,144-token vocabulary into 11 shards (more than a shader may bind) and computes what the unsplit model does", async () => {
+    await initBackend('webgpu');
+    const modelDir = join(dir, 'vocab');
+    writeTinyGemma3(modelDir, { hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 2, numKvHeads: 1, headDim: 16, slidingWindow: 16 }, 3);
+    const models: [Gemma3Model, Gemma3Model] = [loadWithLimit(modelDir, null), loadWithLimit(modelDir, 3 * 2 ** 20)];
+    expect(models[1].embedShards).toHaveLength(11);
+    const ids = [2, 17, 21_846, 87_381, 174_764, 240_000, 262_143];
+    const examples = [
+      { inputIds: ids, labels: [-100, ...ids.slice(1)] },
+      { inputIds: [2, 262_143, 5, 131_072], labels: [-100, 262_143, 5, 131_072] },
+    ];
+    await expectSameEngine(models, adapterFor, examples, [[2, 17, 87_383], [2, 262_143]], false);
+    models.forEach((m) => m.dispose());
+  }, 180_000);
 
   it('keeps tensors, bytes and GPU buffers flat across training steps, evaluation and generation (no leak)', async () => {
     await initBackend('webgpu');
