@@ -1,3 +1,4 @@
+import { deviceLostReason } from '../model/device-limits';
 import type { EngineFailure } from './protocol';
 
 /**
@@ -23,7 +24,13 @@ const OUT_OF_MEMORY = [
 const DEVICE_LOST = [/device (was |is )?lost/i, /GPUDeviceLostInfo/, /DXGI_ERROR_DEVICE_REMOVED/i];
 
 export function describeEngineError(op: string, error: unknown): { message: string; code: EngineFailure | null } {
-  const raw = error instanceof Error ? error.message : String(error);
+  // Some failures carry no message at all (a read-back on a destroyed device rejects with a bare AbortError).
+  const raw = error instanceof Error ? error.message || error.name : String(error);
+  // Once the device is lost, whatever failed failed because of it, whatever its own words.
+  const lost = deviceLostReason();
+  if (lost) {
+    return { code: 'gpu_lost', message: `The GPU was lost while running ${op} (a driver reset, sleep, or another app taking it); the next request starts a fresh engine. (${lost === raw ? lost : `${lost}; ${raw}`})` };
+  }
   if (OUT_OF_MEMORY.some((re) => re.test(raw))) {
     return {
       code: 'out_of_memory',

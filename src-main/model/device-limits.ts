@@ -78,6 +78,9 @@ export function throwIfDeviceFailed(): void {
   if (failure) throw new Error(failure);
 }
 
+/** Why the WebGPU device was lost, once it has been (it stays lost). */
+export const deviceLostReason = (): string | null => deviceLost;
+
 /** Watch the active backend's device, if it is a WebGPU one. */
 export function watchActiveDevice(): void {
   const device = activeWebgpuDevice();
