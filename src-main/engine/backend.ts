@@ -14,14 +14,16 @@ import type { BackendInfo, BackendName, BackendProbe, GpuAdapterInfo } from '../
  */
 export const AUTO_ORDER: BackendName[] = ['webgpu', 'tensorflow', 'wasm', 'cpu'];
 
-const require = createRequire(import.meta.url);
+// Not named `require`: electron-vite's ESM bundle declares its own top-level `require` shim, and a
+// second declaration in the same scope made the app's engine.js a SyntaxError.
+const requireModule = createRequire(import.meta.url);
 
 /** Adapters that emulate a GPU on the CPU (Mesa's llvmpipe/lavapipe, SwiftShader): correct but slower than wasm. */
 const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|software/i;
 
 async function probeWebgpu(): Promise<{ probe: BackendProbe; gpu: GpuAdapterInfo | null }> {
   try {
-    const { create, globals } = require('webgpu') as { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
+    const { create, globals } = requireModule('webgpu') as { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
     const gpu = create([]);
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (!adapter) return { probe: { name: 'webgpu', available: false, detail: 'Dawn found no GPU adapter' }, gpu: null };
@@ -65,7 +67,7 @@ async function probeTensorflow(): Promise<BackendProbe> {
 async function probeWasm(): Promise<BackendProbe> {
   try {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    const dist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+    const dist = dirname(requireModule.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
     wasm.setWasmPaths(`${dist}/`);
     return { name: 'wasm', available: true, detail: `WebAssembly backend (${join(dist, 'tfjs-backend-wasm-simd.wasm')})` };
   } catch (error) {

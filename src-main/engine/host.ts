@@ -5,6 +5,12 @@ import { ApiError, type BackendName, type EngineStatus } from '../api/contract';
 import type { EventBus } from '../api/server';
 import { type EngineOp, engineOps, FromEngine, type OpPayload, type OpResult, type ToEngine } from './protocol';
 
+/** The bundled engine beside this module when it is itself bundled (the app), else the TypeScript source (CLI, tests). */
+function defaultEngineEntry(): string {
+  const built = fileURLToPath(new URL('./engine.js', import.meta.url));
+  return existsSync(built) ? built : fileURLToPath(new URL('./process.ts', import.meta.url));
+}
+
 /** A started engine process, whatever started it (utilityProcess or child_process). */
 export interface EngineChannel {
   readonly pid: number | null;
@@ -15,11 +21,8 @@ export interface EngineChannel {
 }
 export type EngineSpawner = () => EngineChannel;
 
-/** Under the CLI and tests: a Node child process running src-main/engine/process.ts through tsx. */
-export function spawnNodeEngine(): EngineChannel {
-  const built = fileURLToPath(new URL('./engine.js', import.meta.url));
-  const source = fileURLToPath(new URL('./process.ts', import.meta.url));
-  const entry = existsSync(built) ? built : source;
+/** Under the CLI and tests: a Node child process running `entry` (src-main/engine/process.ts through tsx unless bundled). */
+export function spawnNodeEngine(entry = defaultEngineEntry()): EngineChannel {
   const child = fork(entry, [], {
     execArgv: entry.endsWith('.ts') ? ['--import', 'tsx'] : [],
     serialization: 'advanced',
