@@ -20,7 +20,9 @@ if (!built) console.warn(`[built-engine] ${out}/engine.js not found (npm test bu
 
 describe.skipIf(!built)("the app's built main-process bundles", () => {
   it('parse as JavaScript', () => {
-    for (const file of ['index.js', 'engine.js']) expect(() => execFileSync(process.execPath, ['--check', join(out, file)], { stdio: 'pipe' }), file).not.toThrow();
+    for (const file of [join(out, 'index.js'), join(out, 'engine.js'), join(out, '../preload/index.cjs')]) {
+      expect(() => execFileSync(process.execPath, ['--check', file], { stdio: 'pipe' }), file).not.toThrow();
+    }
   });
 
   it('run the engine: it starts, measures a matmul and writes SQL with the embedded model', async () => {
