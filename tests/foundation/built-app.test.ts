@@ -12,7 +12,9 @@ import { createBackend } from '../../src-main/services';
  * TypeScript the other tests import. electron-vite adds a top-level `require` shim to
  * an ESM bundle that uses require, and a module of ours declaring its own `require`
  * made out/main/engine.js a SyntaxError: in the app every engine request failed at
- * start. The bundles must parse, and the built engine must do real work.
+ * start. The bundles must parse, the built engine must do real work, and the main
+ * bundle must start - under Node with a stand-in for Electron's API (this box cannot
+ * download Electron), its engine a real process from the built engine.js.
  */
 const out = resolve(import.meta.dirname, '../../out/main');
 const built = existsSync(join(out, 'engine.js'));
@@ -42,6 +44,25 @@ describe.skipIf(!built)("the app's built main-process bundles", () => {
     } finally {
       await backend.close();
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('start the app: the main bundle opens the store, answers the API over IPC, runs the engine through the utilityProcess glue, and loads the renderer and preload', () => {
+    const standIn = resolve(import.meta.dirname, '../helpers/electron-stand-in');
+    const userData = mkdtempSync(join(tmpdir(), 'sqlora-app-'));
+    try {
+      const stdout = execFileSync(process.execPath, ['--import', join(standIn, 'register.mjs'), join(standIn, 'drive.mjs'), join(out, 'index.js')], {
+        env: { ...process.env, SQLORA_STAND_IN_USER_DATA: userData },
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 90_000,
+      }).toString();
+      const report = JSON.parse(stdout.trim().split('\n').at(-1)!);
+      expect(report.info).toMatchObject({ ok: true, value: { transport: 'ipc', dataDir: userData, store: { schemaVersion: 2 } } });
+      expect(report.matmul).toMatchObject({ ok: true, value: { gflops: expect.any(Number) } });
+      expect(report).toMatchObject({ loaded: join(out, '../renderer/index.html'), loadedExists: true, preloadExists: true });
+      expect(report.menu).toContain('File');
+    } finally {
+      rmSync(userData, { recursive: true, force: true });
     }
   }, 120_000);
 });
