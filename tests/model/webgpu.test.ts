@@ -19,11 +19,12 @@ import { adapterFor, expectSameEngine, loadWithLimit } from '../helpers/same-eng
 import { webgpuAdapter } from '../helpers/webgpu';
 
 /**
- * The engine's train and generate operations on webgpu, against the same run on wasm:
- * what a Mac user's Metal GPU runs. The embedded default model has 4 layers, so LoRA on
- * q/k/v/o is 32 trained tensors - more than a WebGPU shader may bind at once, which
+ * The engine on webgpu - what a Mac user's Metal GPU runs; on a CPU box, Mesa's lavapipe:
+ * train and generate operations against the same run on wasm, a vocabulary split in more
+ * shards than a shader may bind, and no leak across steps. LoRA on q/k/v/o of the 4-layer
+ * default model is 32 trained tensors, more than a WebGPU shader may bind at once, which
  * tf.addN in gradient clipping did (fixed with pairwise sums). Parity with transformers
- * on webgpu is in parity.test.ts.
+ * on webgpu is in parity.test.ts; a lost device in webgpu-device-lost.test.ts.
  */
 const defaultModel = resolve(import.meta.dirname, '../../resources/models/sqlora-tiny-gemma3');
 const rows = [
