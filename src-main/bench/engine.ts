@@ -26,6 +26,8 @@ export interface EngineBenchOptions {
 }
 
 export const DEFAULT_ENGINE_BENCH: EngineBenchOptions = { backend: 'wasm', hidden: 256, layers: 4, vocab: 8192, seq: 128, batch: 4, steps: 5 };
+/** `bench gpu`: Gemma-3-1b's shapes on WebGPU, batch 8 x 256 (Engine II's benchmark). */
+export const GPU_ENGINE_BENCH: EngineBenchOptions = { backend: 'webgpu', hidden: 1152, layers: 26, vocab: 262_144, seq: 256, batch: 8, steps: 3 };
 
 export async function benchEngine(options: EngineBenchOptions): Promise<Record<string, number | string>> {
   const info = await initBackend(options.backend);

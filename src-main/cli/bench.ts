@@ -1,5 +1,5 @@
 import type { BackendName, DataFormat } from '../api/contract';
-import { benchEngine, DEFAULT_ENGINE_BENCH } from '../bench/engine';
+import { benchEngine, DEFAULT_ENGINE_BENCH, GPU_ENGINE_BENCH } from '../bench/engine';
 import { initBackend } from '../engine/backend';
 import { benchEval } from '../bench/eval';
 import { benchTrain } from '../bench/train';
@@ -20,7 +20,7 @@ const benches: Record<string, (values: Record<string, unknown>, args: string[]) 
   gpu: async () => {
     const { gpu } = await initBackend('webgpu');
     if (gpu?.software) throw new Error(`bench gpu needs a GPU; the only WebGPU adapter here is a software renderer (${gpu.description || gpu.vendor}). \`sqlora bench engine --backend webgpu\` runs the small shape on it.`);
-    return benchEngine({ backend: 'webgpu', hidden: 1152, layers: 26, vocab: 262_144, seq: 256, batch: 8, steps: 3 });
+    return benchEngine(GPU_ENGINE_BENCH);
   },
   train: (values) =>
     benchTrain({

@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+// tfjs-core alone has no gradients; without this they arrived only as a side effect of probing the
+// optional tfjs-node (it loads @tensorflow/tfjs), so a machine without it could not train.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { watchActiveDevice } from '../model/device-limits';
