@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-// tfjs-core alone has no gradients; without this they arrived only as a side effect of probing the
-// optional tfjs-node (it loads @tensorflow/tfjs), so a machine without it could not train.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// tfjs-core alone has no gradients: the umbrella package registers them. Without this import they
+// arrived only as a side effect of probing the optional tfjs-node (which loads it). Not tfjs-core's
+// register_all_gradients itself: that is an ES file whose directory imports Node's loader refuses.
+import '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { watchActiveDevice } from '../model/device-limits';
