@@ -23,14 +23,19 @@ export interface EngineBenchOptions {
   seq: number;
   batch: number;
   steps: number;
+  /** Refuse a software WebGPU adapter (these shapes would take an hour a step on the CPU). */
+  requireGpu?: boolean;
 }
 
 export const DEFAULT_ENGINE_BENCH: EngineBenchOptions = { backend: 'wasm', hidden: 256, layers: 4, vocab: 8192, seq: 128, batch: 4, steps: 5 };
 /** `bench gpu`: Gemma-3-1b's shapes on WebGPU, batch 8 x 256 (Engine II's benchmark). */
-export const GPU_ENGINE_BENCH: EngineBenchOptions = { backend: 'webgpu', hidden: 1152, layers: 26, vocab: 262_144, seq: 256, batch: 8, steps: 3 };
+export const GPU_ENGINE_BENCH: EngineBenchOptions = { backend: 'webgpu', hidden: 1152, layers: 26, vocab: 262_144, seq: 256, batch: 8, steps: 3, requireGpu: true };
 
 export async function benchEngine(options: EngineBenchOptions): Promise<Record<string, number | string>> {
   const info = await initBackend(options.backend);
+  if (options.requireGpu && info.gpu?.software) {
+    throw new Error(`bench gpu needs a GPU; the only WebGPU adapter here is a software renderer (${info.gpu.description || info.gpu.vendor}). \`sqlora bench engine --backend webgpu\` runs the small shape on it.`);
+  }
   const config: Gemma3Config = parseGemma3Config({
     model_type: 'gemma3_text',
     vocab_size: options.vocab,

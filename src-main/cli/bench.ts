@@ -1,29 +1,29 @@
 import type { BackendName, DataFormat } from '../api/contract';
-import { benchEngine, DEFAULT_ENGINE_BENCH, GPU_ENGINE_BENCH } from '../bench/engine';
-import { initBackend } from '../engine/backend';
 import { benchEval } from '../bench/eval';
-import { benchTrain } from '../bench/train';
 import { defaultDatasetDir, defaultModelDir } from '../services/workbench';
 import { join } from 'node:path';
 import { benchImport, benchImportChild } from '../data/bench';
 import { type CommandSpec, UsageError } from './command';
 
+// The engine benchmarks load tfjs (about 0.4 s): imported when run, not on every `sqlora` start.
+const engineBench = () => import('../bench/engine');
+
 /** `sqlora bench <what>`: benchmarks that print figures and ratios (results go to BENCHMARKS.md). */
 const benches: Record<string, (values: Record<string, unknown>, args: string[]) => Promise<Record<string, number | string>>> = {
-  engine: (values) =>
-    benchEngine({
+  engine: async (values) => {
+    const { benchEngine, DEFAULT_ENGINE_BENCH } = await engineBench();
+    return benchEngine({
       ...DEFAULT_ENGINE_BENCH,
       backend: ((values.backend as string | undefined) ?? DEFAULT_ENGINE_BENCH.backend) as BackendName | 'auto',
-    }),
-  // Gemma-3-1b's shapes on WebGPU (Metal on a Mac, Vulkan on Linux); refuses clearly where there is no adapter,
-  // or only a software one (a step of these shapes would take an hour on the CPU).
+    });
+  },
+  // Gemma-3-1b's shapes on WebGPU (Metal on a Mac, Vulkan on Linux); refuses clearly where there is no adapter or only a software one.
   gpu: async () => {
-    const { gpu } = await initBackend('webgpu');
-    if (gpu?.software) throw new Error(`bench gpu needs a GPU; the only WebGPU adapter here is a software renderer (${gpu.description || gpu.vendor}). \`sqlora bench engine --backend webgpu\` runs the small shape on it.`);
+    const { benchEngine, GPU_ENGINE_BENCH } = await engineBench();
     return benchEngine(GPU_ENGINE_BENCH);
   },
-  train: (values) =>
-    benchTrain({
+  train: async (values) =>
+    (await import('../bench/train')).benchTrain({
       modelDir: defaultModelDir,
       datasetFile: join(defaultDatasetDir, 'train.jsonl'),
       steps: positiveInt(values.steps, 30, '--steps'),

@@ -26,19 +26,19 @@ const DEVICE_LOST = [/device (was |is )?lost/i, /GPUDeviceLostInfo/, /DXGI_ERROR
 export function describeEngineError(op: string, error: unknown): { message: string; code: EngineFailure | null } {
   // Some failures carry no message at all (a read-back on a destroyed device rejects with a bare AbortError).
   const raw = error instanceof Error ? error.message || error.name : String(error);
+  const gpuLost = (detail: string) => ({
+    code: 'gpu_lost' as const,
+    message: `The GPU was lost while running ${op} (a driver reset, sleep, or another app taking it); the next request starts a fresh engine. (${detail})`,
+  });
   // Once the device is lost, whatever failed failed because of it, whatever its own words.
   const lost = deviceLostReason();
-  if (lost) {
-    return { code: 'gpu_lost', message: `The GPU was lost while running ${op} (a driver reset, sleep, or another app taking it); the next request starts a fresh engine. (${lost === raw ? lost : `${lost}; ${raw}`})` };
-  }
+  if (lost) return gpuLost(lost === raw ? lost : `${lost}; ${raw}`);
   if (OUT_OF_MEMORY.some((re) => re.test(raw))) {
     return {
       code: 'out_of_memory',
       message: `Out of memory while running ${op}. Lower the batch size, the max length or the LoRA rank, or choose a smaller model; the next request starts a fresh engine. (${raw})`,
     };
   }
-  if (DEVICE_LOST.some((re) => re.test(raw))) {
-    return { code: 'gpu_lost', message: `The GPU was lost while running ${op} (a driver reset, sleep, or another app taking it); the next request starts a fresh engine. (${raw})` };
-  }
+  if (DEVICE_LOST.some((re) => re.test(raw))) return gpuLost(raw);
   return { code: null, message: raw };
 }
