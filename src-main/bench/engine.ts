@@ -6,63 +6,108 @@ import { Gemma3Model } from '../model/gemma3';
 import { generate } from '../model/generate';
 import { LoraAdapter } from '../model/lora';
 import { lossAndGrads, makeBatch } from '../model/lora-training';
+import { knownConfig } from '../model/known-models';
 import { expectedTensors } from '../model/weights';
 import { seededRandom } from '../train/batching';
 
 /**
- * `npm run bench:engine`: training, forward and decoding throughput of the engine
- * on a small Gemma 3 shape, each next to the backend's own 2-D matmul speed
- * measured in the same run, so the ratio says how much of the hardware the model
- * code uses.
+ * `npm run bench:engine` / `bench:gpu`: training, forward and decoding throughput of
+ * the engine on a Gemma 3 shape with random weights, each next to the backend's own
+ * 2-D matmul speed measured in the same run, so the ratio says how much of the
+ * hardware the model code uses.
  */
 export interface EngineBenchOptions {
   backend: BackendName | 'auto';
-  hidden: number;
-  layers: number;
-  vocab: number;
+  config: Gemma3Config;
   seq: number;
   batch: number;
   steps: number;
+  rank: number;
+  /** Share of each training row masked as prompt (label -100): those positions skip the LM head. */
+  promptShare: number;
+  /** Batched greedy generation: prompts of `promptTokens`, `newTokens` each. */
+  generation: { prompts: number; promptTokens: number; newTokens: number };
+  /** Side of the square matmul the model's FLOP/s are compared with. */
+  matmulSize: number;
   /** Refuse a software WebGPU adapter (these shapes would take an hour a step on the CPU). */
   requireGpu?: boolean;
 }
 
-export const DEFAULT_ENGINE_BENCH: EngineBenchOptions = { backend: 'wasm', hidden: 256, layers: 4, vocab: 8192, seq: 128, batch: 4, steps: 5 };
-/** `bench gpu`: Gemma-3-1b's shapes on WebGPU, batch 8 x 256 (Engine II's benchmark). */
-export const GPU_ENGINE_BENCH: EngineBenchOptions = { backend: 'webgpu', hidden: 1152, layers: 26, vocab: 262_144, seq: 256, batch: 8, steps: 3, requireGpu: true };
+/** The small shape every backend runs in seconds (figures in BENCHMARKS.md since session 3). */
+export const DEFAULT_ENGINE_BENCH: EngineBenchOptions = {
+  backend: 'wasm',
+  config: parseGemma3Config({
+    model_type: 'gemma3_text',
+    vocab_size: 8192,
+    hidden_size: 256,
+    intermediate_size: 1024,
+    num_hidden_layers: 4,
+    num_attention_heads: 4,
+    num_key_value_heads: 1,
+    head_dim: 64,
+    sliding_window: 512,
+  }),
+  seq: 128,
+  batch: 4,
+  steps: 5,
+  rank: 8,
+  promptShare: 0,
+  generation: { prompts: 16, promptTokens: 32, newTokens: 32 },
+  matmulSize: 512,
+};
+
+/**
+ * `bench gpu`, Engine II's benchmark: Gemma-3-1b exactly (26 layers, hidden 1152, 4 heads
+ * of 256 / 1 KV head, MLP 6912, vocabulary 262,144) on WebGPU, batch 8 x 256 with half of
+ * every row prompt, LoRA r16 on q/k/v/o, 16 prompts x 64 new tokens - the protocol of the
+ * transformers + PEFT reference figures.
+ */
+export const GPU_ENGINE_BENCH: EngineBenchOptions = {
+  backend: 'webgpu',
+  config: knownConfig('google/gemma-3-1b')!,
+  seq: 256,
+  batch: 8,
+  steps: 3,
+  rank: 16,
+  promptShare: 0.5,
+  generation: { prompts: 16, promptTokens: 32, newTokens: 64 },
+  matmulSize: 4096,
+  requireGpu: true,
+};
+
+type GpuMemory = tf.MemoryInfo & { numBytesAllocatedInGPU?: number };
 
 export async function benchEngine(options: EngineBenchOptions): Promise<Record<string, number | string>> {
   const info = await initBackend(options.backend);
   if (options.requireGpu && info.gpu?.software) {
     throw new Error(`bench gpu needs a GPU; the only WebGPU adapter here is a software renderer (${info.gpu.description || info.gpu.vendor}). \`sqlora bench engine --backend webgpu\` runs the small shape on it.`);
   }
-  const config: Gemma3Config = parseGemma3Config({
-    model_type: 'gemma3_text',
-    vocab_size: options.vocab,
-    hidden_size: options.hidden,
-    intermediate_size: options.hidden * 4,
-    num_hidden_layers: options.layers,
-    num_attention_heads: 4,
-    num_key_value_heads: 1,
-    head_dim: options.hidden / 4,
-    sliding_window: 512,
-  });
+  const { config } = options;
   const model = Gemma3Model.withRandomWeights(config, 1);
-  const adapter = LoraAdapter.create(config, { r: 8, alpha: 16, dropout: 0.05, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj'] }, 1);
+  const adapter = LoraAdapter.create(config, { r: options.rank, alpha: 16, dropout: 0.05, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj'] }, 1);
   const random = seededRandom(2);
+  const randomIds = (length: number) => Array.from({ length }, () => 3 + Math.floor(random() * (config.vocabSize - 3)));
+  const promptLength = Math.round(options.seq * options.promptShare);
   const examples = Array.from({ length: options.batch }, () => {
-    const ids = Array.from({ length: options.seq }, () => 3 + Math.floor(random() * (options.vocab - 3)));
-    return { inputIds: ids, labels: ids };
+    const ids = randomIds(options.seq);
+    return { inputIds: ids, labels: ids.map((id, t) => (t < promptLength ? -100 : id)) };
   });
   const batch = makeBatch(examples, 0);
   const tokens = options.batch * options.seq;
+  const labelled = batch.targets.length;
 
   // Matmul parameters a token passes through: every projection, plus the LM head.
   let layerParams = 0;
   for (const [name, shape] of expectedTensors(config)) if (name.startsWith('layers.') && shape.length === 2) layerParams += shape[0] * shape[1];
   const headParams = config.vocabSize * config.hiddenSize;
-  let peakBytes = tf.memory().numBytes;
-  const sample = () => (peakBytes = Math.max(peakBytes, tf.memory().numBytes));
+  // Tensor bytes alive, and on WebGPU the bytes of GPU buffers the backend holds (its pool keeps freed ones).
+  const peak = { tensorBytes: 0, gpuBytes: 0 };
+  const sample = () => {
+    const m = tf.memory() as GpuMemory;
+    peak.tensorBytes = Math.max(peak.tensorBytes, m.numBytes);
+    peak.gpuBytes = Math.max(peak.gpuBytes, m.numBytesAllocatedInGPU ?? 0);
+  };
+  sample();
 
   const time = async (fn: () => Promise<void>, repeats: number) => {
     await fn(); // warm-up: kernels compiled, buffers allocated
@@ -81,28 +126,31 @@ export async function benchEngine(options: EngineBenchOptions): Promise<Record<s
     sample();
   }, options.steps);
 
-  const prompt = (n: number, length = 32) => Array.from({ length: n }, () => Array.from({ length }, () => 3 + Math.floor(random() * (options.vocab - 3))));
-  const decode = async (rows: number) => {
-    const newTokens = 32;
+  const prompts = (n: number, length: number) => Array.from({ length: n }, () => randomIds(length));
+  const generatedPerS = async (rows: number, newTokens: number) => {
     const s = await time(async () => {
-      await generate(model, prompt(rows), { maxNewTokens: newTokens, onStep: sample });
+      await generate(model, prompts(rows, options.generation.promptTokens), { maxNewTokens: newTokens, onStep: sample });
     }, 1);
     return (rows * newTokens) / s;
   };
-  const decode1 = await decode(1);
-  const decode16 = await decode(16);
+  const decode1 = await generatedPerS(1, 32);
+  const batched = await generatedPerS(options.generation.prompts, options.generation.newTokens);
   // An evaluation batch: 16 prompts of 384 tokens (schema contexts are long), the prefill alone.
-  const prefill16 = (16 * 384) / (await time(async () => void (await generate(model, prompt(16, 384), { maxNewTokens: 1, onStep: sample })), 1));
+  const prefill16 = (16 * 384) / (await time(async () => void (await generate(model, prompts(16, 384), { maxNewTokens: 1, onStep: sample })), 1));
 
-  const matmul = await benchMatmul(512, 10);
-  // Training = forward + recomputed forward + input gradients: ~6 FLOPs per parameter per token.
-  const trainFlops = (6 * (layerParams + headParams) * tokens) / trainS;
-  const forwardFlops = (2 * (layerParams + headParams) * tokens) / forwardS;
+  const matmul = await benchMatmul(options.matmulSize, 10);
+  // Training: forward, recomputed forward and input gradients through every layer (~6
+  // FLOPs per parameter per token); the LM head forward and backward on labelled rows only.
+  const trainFlops = (6 * layerParams * tokens + 4 * headParams * labelled) / trainS;
+  const forwardFlops = (2 * layerParams * tokens + 2 * headParams * labelled) / forwardS;
   model.dispose();
   adapter.dispose();
+  const { hiddenSize, numLayers, vocabSize } = config;
   return {
     backend: info.chosen,
-    shape: `hidden ${options.hidden}, ${options.layers} layers, vocab ${options.vocab}, batch ${options.batch} x ${options.seq} tokens, LoRA r8 q/k/v/o`,
+    device: info.gpu && info.chosen === 'webgpu' ? `${info.gpu.vendor} ${info.gpu.architecture} ${info.gpu.description}`.trim() : 'cpu',
+    shape: `hidden ${hiddenSize}, ${numLayers} layers, vocab ${vocabSize}, batch ${options.batch} x ${options.seq} tokens (${labelled} labelled), LoRA r${options.rank} q/k/v/o`,
+    matmulSize: options.matmulSize,
     matmulGflops: round(matmul.gflops),
     trainTokensPerS: round(tokens / trainS),
     trainGflops: round(trainFlops / 1e9),
@@ -111,9 +159,10 @@ export async function benchEngine(options: EngineBenchOptions): Promise<Record<s
     forwardGflops: round(forwardFlops / 1e9),
     forwardVsMatmul: round(forwardFlops / 1e9 / matmul.gflops),
     decodeTokensPerSBatch1: round(decode1),
-    decodeTokensPerSBatch16: round(decode16),
+    [`generatedTokensPerS${options.generation.prompts}x${options.generation.newTokens}`]: round(batched),
     prefillTokensPerSBatch16x384: round(prefill16),
-    peakTensorMB: round(peakBytes / 1e6),
+    peakTensorMB: round(peak.tensorBytes / 1e6),
+    peakGpuMB: round(peak.gpuBytes / 1e6),
     rssMB: round(process.memoryUsage().rss / 1e6),
   };
 }
