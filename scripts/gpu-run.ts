@@ -1,12 +1,74 @@
 /**
  * What a session with a lent GPU machine runs there (no Node.js or node_modules on it):
- * bundled with its WebGPU binding by `node scripts/pack-gpu-run.mjs`, then
- * `source .devcarry/prelude.sh && node .devcarry/sqlora-gpu/run.mjs [small|1b]`.
- * Prints the engine's figures on WebGPU as JSON lines: the small shape of
- * `bench engine`, then Gemma-3-1b's of `bench gpu`.
+ * bundled with its WebGPU binding and the gemma3-tiny fixture by `node scripts/pack-gpu-run.mjs`,
+ * then `source .devcarry/prelude.sh && sh .devcarry/sqlora-gpu/run.sh [MODE...]`.
+ * Modes, in the default order (quickest answers first, so a run cut short still says most):
+ *   parity      the transformers/PEFT parity checks of parity.test.ts, on webgpu
+ *   bench-small bench engine's small shape on webgpu
+ *   bench-1b    bench gpu: Gemma-3-1b's shapes, the issue's protocol
+ *   soak-1b     200 LoRA steps on Gemma-3-1b's shapes through the real loop, memory at every log
+ * Every result is one JSON line on stdout (and appended to $OUT/gpu-run.jsonl where $OUT is set);
+ * a mode that fails prints its error and the next one runs. Exit code 1 if any failed.
  */
+import { appendFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initBackend } from '../src-main/engine/backend';
 import { benchEngine, DEFAULT_ENGINE_BENCH, GPU_ENGINE_BENCH } from '../src-main/bench/engine';
+import { GPU_SOAK, soakTrain } from '../src-main/bench/soak';
+import { openParityFixture, PARITY_CHECKS } from '../tests/helpers/parity-checks';
 
-const which = process.argv[2] ?? 'both';
-if (which !== '1b') console.log(JSON.stringify({ config: 'small', ...(await benchEngine({ ...DEFAULT_ENGINE_BENCH, backend: 'webgpu' })) }));
-if (which !== 'small') console.log(JSON.stringify({ config: 'gemma3-1b', ...(await benchEngine(GPU_ENGINE_BENCH)) }));
+// Beside run.mjs in the bundle; where the fixtures are when run from the checkout.
+const fixtures = process.env.SQLORA_FIXTURES ?? join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+
+const print = (line: Record<string, unknown>) => {
+  const text = JSON.stringify(line);
+  console.log(text);
+  if (process.env.OUT) appendFileSync(join(process.env.OUT, 'gpu-run.jsonl'), `${text}\n`);
+};
+
+const modes: Record<string, () => Promise<boolean>> = {
+  async parity() {
+    await initBackend('webgpu');
+    const f = openParityFixture(join(fixtures, 'gemma3-tiny'));
+    let pass = true;
+    try {
+      for (const check of PARITY_CHECKS) {
+        const measured = await check.measure(f);
+        const failed = measured.filter((m) => !(m.value <= m.bound));
+        const worst = measured.reduce((w, m) => (m.value / (m.bound || 1) > w.value / (w.bound || 1) ? m : w));
+        print({ mode: 'parity', check: check.name, pass: failed.length === 0, worst, failed });
+        pass &&= failed.length === 0;
+      }
+    } finally {
+      f.close();
+    }
+    return pass;
+  },
+  'bench-small': async () => (print({ mode: 'bench-small', ...(await benchEngine({ ...DEFAULT_ENGINE_BENCH, backend: 'webgpu' })) }), true),
+  'bench-1b': async () => (print({ mode: 'bench-1b', ...(await benchEngine(GPU_ENGINE_BENCH)) }), true),
+  async 'soak-1b'() {
+    const r = await soakTrain({ ...GPU_SOAK, onLog: (l) => print({ mode: 'soak-1b', ...l }) });
+    print({ mode: 'soak-1b', ...r });
+    return r.allFinite === true && Number(r.lossLast) < Number(r.lossFirst) && r.tensorsFlat === true && r.gpuBytesFlat === true;
+  },
+};
+
+const chosen = process.argv.slice(2);
+const unknown = chosen.filter((m) => !(m in modes));
+if (unknown.length) {
+  console.error(`unknown mode ${unknown.join(', ')}; choose from ${Object.keys(modes).join(', ')}`);
+  process.exit(2);
+}
+let ok = true;
+for (const mode of chosen.length ? chosen : Object.keys(modes)) {
+  const t0 = performance.now();
+  try {
+    ok = (await modes[mode]()) && ok;
+  } catch (error) {
+    ok = false;
+    print({ mode, error: error instanceof Error ? error.message : String(error) });
+  }
+  print({ mode, seconds: Math.round((performance.now() - t0) / 100) / 10 });
+}
+process.exit(ok ? 0 : 1);

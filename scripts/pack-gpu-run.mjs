@@ -3,11 +3,13 @@
  * Bundles scripts/gpu-run.ts for the lent GPU machine into .devcarry/sqlora-gpu/ (see
  * ../shared/device/README.md: that machine has no Node.js, and the working tree that
  * travels is capped at 64 MiB, so no node_modules): one ESM file plus the WebGPU binding
- * for linux-x64. Run `../shared/device/pack.sh` too, for Node and the Vulkan loaders.
+ * for linux-x64, and the gemma3-tiny fixture the parity checks read. Run
+ * `../shared/device/pack.sh` too, for Node and the Vulkan loaders.
  */
 import { build } from 'esbuild';
-import { cpSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,7 +32,23 @@ await build({
   ignoreAnnotations: true,
   logLevel: 'warning',
 });
+const fixture = resolve(process.env.SQLORA_FIXTURES ?? join(root, '..', 'shared', 'fixtures'), 'gemma3-tiny');
+if (!existsSync(fixture)) throw new Error(`${fixture} not found: the parity mode needs it (set SQLORA_FIXTURES to the fixtures folder)`);
+cpSync(fixture, join(out, 'fixtures', 'gemma3-tiny'), { recursive: true });
 const modules = join(out, 'node_modules');
 for (const part of ['index.js', 'package.json', 'dist/linux-x64']) cpSync(join(root, 'node_modules', 'webgpu', part), join(modules, 'webgpu', part), { recursive: true });
 for (const dep of ['debug', 'ms']) cpSync(join(root, 'node_modules', dep), join(modules, dep), { recursive: true });
-console.log(`${out}: run.mjs + the WebGPU binding; on the GPU machine: source .devcarry/prelude.sh && node .devcarry/sqlora-gpu/run.mjs [small|1b]`);
+// The binding is 21 MB of the 64 MiB that may travel; xz takes it to a third, run.sh unpacks it there.
+const binding = join(modules, 'webgpu', 'dist', 'linux-x64', 'dawn.node');
+execFileSync('xz', ['-T2', '-6', binding]);
+writeFileSync(
+  join(out, 'run.sh'),
+  `#!/bin/sh
+# node .devcarry/sqlora-gpu/run.mjs, after unpacking the WebGPU binding once
+here=$(dirname "$0")
+[ -f "$here/node_modules/webgpu/dist/linux-x64/dawn.node" ] || xz -dk "$here/node_modules/webgpu/dist/linux-x64/dawn.node.xz"
+exec node "$here/run.mjs" "$@"
+`,
+  { mode: 0o755 },
+);
+console.log(`${out}: run.mjs + the WebGPU binding + fixtures; on the GPU machine: source .devcarry/prelude.sh && sh .devcarry/sqlora-gpu/run.sh [parity bench-small bench-1b soak-1b]`);

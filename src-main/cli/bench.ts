@@ -9,7 +9,7 @@ import { type CommandSpec, UsageError } from './command';
 const engineBench = () => import('../bench/engine');
 
 /** `sqlora bench <what>`: benchmarks that print figures and ratios (results go to BENCHMARKS.md). */
-const benches: Record<string, (values: Record<string, unknown>, args: string[]) => Promise<Record<string, number | string>>> = {
+const benches: Record<string, (values: Record<string, unknown>, args: string[]) => Promise<Record<string, number | string | boolean>>> = {
   engine: async (values) => {
     const { benchEngine, DEFAULT_ENGINE_BENCH } = await engineBench();
     return benchEngine({
@@ -21,6 +21,17 @@ const benches: Record<string, (values: Record<string, unknown>, args: string[]) 
   gpu: async () => {
     const { benchEngine, GPU_ENGINE_BENCH } = await engineBench();
     return benchEngine(GPU_ENGINE_BENCH);
+  },
+  // A 200-step LoRA run through the real loop: finite falling loss, memory flat step after step.
+  soak: async (values) => {
+    const { soakTrain, DEFAULT_SOAK, GPU_SOAK } = await import('../bench/soak');
+    const base = values.gpu ? GPU_SOAK : DEFAULT_SOAK;
+    return soakTrain({
+      ...base,
+      backend: ((values.backend as string | undefined) ?? base.backend) as BackendName | 'auto',
+      steps: positiveInt(values.steps, base.steps, '--steps'),
+      onLog: (l) => console.error(`step ${l.step} loss ${l.loss.toFixed(4)} ${l.tokensPerS.toFixed(0)} tokens/s; ${l.tensors} tensors, ${(l.tensorBytes / 1e6).toFixed(1)} MB, GPU ${(l.gpuBytes / 1e6).toFixed(1)} MB`),
+    });
   },
   train: async (values) =>
     (await import('../bench/train')).benchTrain({
@@ -54,7 +65,7 @@ function positiveInt(value: unknown, fallback: number, flag: string): number {
 export const benchCommand: CommandSpec = {
   name: 'bench',
   summary: 'Run a benchmark and print its figures',
-  usage: `sqlora bench ${Object.keys(benches).join('|')} [--json]\n  engine: [--backend NAME]\n  train: [--steps N]\n  import: [--rows N] [--formats csv,jsonl,parquet] [--no-eda] [--tokens]`,
+  usage: `sqlora bench ${Object.keys(benches).join('|')} [--json]\n  engine: [--backend NAME]\n  soak: [--backend NAME] [--steps N] [--gpu (Gemma-3-1b shapes)]\n  train: [--steps N]\n  import: [--rows N] [--formats csv,jsonl,parquet] [--no-eda] [--tokens]`,
   options: {
     json: { type: 'boolean' },
     backend: { type: 'string' },
@@ -63,6 +74,7 @@ export const benchCommand: CommandSpec = {
     formats: { type: 'string' },
     'no-eda': { type: 'boolean' },
     tokens: { type: 'boolean' },
+    gpu: { type: 'boolean' },
     child: { type: 'boolean' },
     format: { type: 'string' },
     eda: { type: 'boolean' },

@@ -56,6 +56,9 @@ describe.skipIf(!webgpuAdapter)('the engine on webgpu', () => {
     const bench = await sqlora(['bench', 'gpu']);
     expect(bench.code).not.toBe(0);
     expect(bench.stderr).toMatch(/bench gpu needs a GPU; the only WebGPU adapter here is a software renderer \(.+\)/);
+    const soak = await sqlora(['bench', 'soak', '--gpu']);
+    expect(soak.code).not.toBe(0);
+    expect(soak.stderr).toMatch(/the GPU soak needs a GPU; the only WebGPU adapter here is a software renderer \(.+\)/);
   });
 
   it('trains LoRA on 32 projections (clipping, AdamW, checkpoints with optimiser state) and generates as wasm does', async () => {
