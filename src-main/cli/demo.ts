@@ -37,7 +37,7 @@ export const demoCommand: CommandSpec = {
         log,
       );
       if (values.json) console.log(JSON.stringify(result, null, 2));
-      else console.log(`${demoTable(result.rows)}\n\nTotal ${(result.seconds / 60).toFixed(1)} min.`);
+      else console.log(`${demoTable(result.rows)}\n\n${result.reading}\n\nTotal ${(result.seconds / 60).toFixed(1)} min.`);
       return 0;
     });
   },

@@ -162,6 +162,7 @@ describe('sqlora demo --quick', () => {
       }
       expect(result.rows.slice(1).map((r: { steps: number }) => r.steps)).toEqual([2, 2, 2]);
       expect(result.eda.sqlValidity).toBe(1);
+      expect(result.reading).toMatch(/LoRA run beats the baseline/);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
