@@ -7,6 +7,9 @@
  *   bench-small bench engine's small shape on webgpu
  *   bench-1b    bench gpu: Gemma-3-1b's shapes, the issue's protocol
  *   soak-1b     200 LoRA steps on Gemma-3-1b's shapes through the real loop, memory at every log
+ * and, only when named (it takes minutes to tens of minutes):
+ *   build-model the default model with GPU_MODEL_RECIPE on webgpu (SQLORA_MODEL_STEPS overrides
+ *               its steps) into $OUT/sqlora-tiny-gemma3, so it comes back with the run's files
  * Every result is one JSON line on stdout (and appended to $OUT/gpu-run.jsonl where $OUT is set);
  * a mode that fails prints its error and the next one runs. Exit code 1 if any failed.
  */
@@ -16,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { initBackend } from '../src-main/engine/backend';
 import { benchEngine, DEFAULT_ENGINE_BENCH, GPU_ENGINE_BENCH } from '../src-main/bench/engine';
 import { GPU_SOAK, soakTrain } from '../src-main/bench/soak';
+import { buildDefaultModel, DEFAULT_MODEL_NAME, GPU_MODEL_RECIPE } from '../src-main/defaults/default-model';
 import { openParityFixture, PARITY_CHECKS } from '../tests/helpers/parity-checks';
 
 // Beside run.mjs in the bundle; where the fixtures are when run from the checkout.
@@ -52,7 +56,15 @@ const modes: Record<string, () => Promise<boolean>> = {
     print({ mode: 'soak-1b', ...r });
     return r.allFinite === true && Number(r.lossLast) < Number(r.lossFirst) && r.tensorsFlat === true && r.gpuBytesFlat === true;
   },
+  async 'build-model'() {
+    await initBackend('webgpu');
+    const steps = Number(process.env.SQLORA_MODEL_STEPS ?? GPU_MODEL_RECIPE.steps);
+    const report = await buildDefaultModel(join(process.env.OUT ?? '.', DEFAULT_MODEL_NAME), { ...GPU_MODEL_RECIPE, steps }, (line) => print({ mode: 'build-model', line }));
+    print({ mode: 'build-model', ...report });
+    return Number.isFinite(report.heldOutAnswerLoss);
+  },
 };
+const DEFAULT_MODES = ['parity', 'bench-small', 'bench-1b', 'soak-1b'];
 
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((m) => !(m in modes));
@@ -61,7 +73,7 @@ if (unknown.length) {
   process.exit(2);
 }
 let ok = true;
-for (const mode of chosen.length ? chosen : Object.keys(modes)) {
+for (const mode of chosen.length ? chosen : DEFAULT_MODES) {
   const t0 = performance.now();
   try {
     ok = (await modes[mode]()) && ok;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, clipFactor } from '../model/adamw';
+import { throwIfDeviceFailed } from '../model/device-limits';
 import { disposeInputs, type Gemma3Model } from '../model/gemma3';
 import { oneHotFloat, selectRows } from '../model/grad';
 import { matMul } from '../model/matmul';
@@ -91,6 +92,8 @@ export async function pretrain(model: Gemma3Model, corpus: PretrainCorpus, optio
       optimizer.apply(clipped, { lr, weightDecay: options.weightDecay });
       const loss = (await value.data())[0];
       tf.dispose([value, idsT, rowsT, targetsT, ...list, ...(clipped === list ? [] : clipped)]);
+      // A GPU error (an oversized binding, out of memory) leaves garbage, not an exception: stop here.
+      throwIfDeviceFailed();
       if (!Number.isFinite(loss)) throw new Error(`pretraining diverged at step ${step} (loss ${loss})`);
       windowLoss += loss;
       windowSteps += 1;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { maxTensorBytes, TensorTooLargeError, vocabShards } from './device-limits';
-import { customGrad1, oneHotFloat } from './grad';
+import { customGrad1, oneHotFloat, sumAll } from './grad';
 import { matMul } from './matmul';
 import { type Gemma3Config, type LayerType, loadGemma3Config } from './config';
 import { transposeData } from './lora';
@@ -195,12 +195,23 @@ export class Gemma3Model {
     if (!this.trainable) return tf.tidy(() => tf.mul(tf.transpose(this.gatherColumns(tf.reshape(ids, [-1]) as tf.Tensor1D)), this.embedScale) as tf.Tensor2D);
     const flat = tf.reshape(ids, [-1]) as tf.Tensor1D;
     // tfjs's gather gradient needs UnsortedSegmentSum, which wasm lacks: the lookup's
-    // gradient is written as dE^T = dX^T @ onehot(ids) instead.
+    // gradient is written as dE^T = dX^T @ onehot(ids) instead, summed over row chunks
+    // whose one-hot fits the device (at 32 x 384 tokens and 4,096 entries it is 192 MiB).
+    const vocab = this.config.vocabSize;
+    const chunk = Math.max(1, Math.floor(Math.min(this.tensorLimit, 2 ** 31) / (vocab * 4)));
     const lookup = customGrad1<tf.Tensor2D>((table, save) => {
       save([]);
       return {
         value: tf.transpose(tf.gather(table, flat, 1)) as tf.Tensor2D,
-        gradFunc: (dy) => matMul(tf.transpose(dy), oneHotFloat(flat, this.config.vocabSize)),
+        gradFunc: (dy) => {
+          const n = flat.shape[0];
+          const parts: tf.Tensor[] = [];
+          for (let start = 0; start < n; start += chunk) {
+            const size = Math.min(chunk, n - start);
+            parts.push(matMul(tf.transpose(tf.slice(dy, [start, 0], [size, -1])), oneHotFloat(tf.slice(flat, start, size), vocab)));
+          }
+          return sumAll(parts) as tf.Tensor2D;
+        },
       };
     });
     return tf.mul(lookup(this.embedT), this.embedScale) as tf.Tensor2D;

@@ -79,6 +79,7 @@ export async function lossAndGrads(model: Gemma3Model, adapter: LoraAdapter | nu
       });
       const lossSum = (await value.data())[0];
       value.dispose();
+      throwIfDeviceFailed();
       return { lossSum, tokens, grads: null };
     }
 

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src-main/engine/backend';
 import { pretrain, trainableWindows } from '../../src-main/defaults/pretrain';
@@ -76,5 +77,39 @@ describe('pretrain', () => {
     // Trained on prompts too, it would move towards ln 30 = 3.4 on their random tokens; answers alone pull it away from them.
     expect(after.prompts).toBeGreaterThan(before.prompts + 1);
     model.dispose();
+  });
+
+  it("splits the embedding's one-hot gradient to fit the device, with the same result", async () => {
+    // A device whose largest tensor is the largest weight (8 KiB): the [104 x 48] one-hot of a
+    // 4 x 26 batch goes in 3 chunks of at most 42 rows (on a GPU at 32 x 384 tokens it was 192 MiB, over the limit).
+    const shape = { hiddenSize: 32, intermediateSize: 64, numLayers: 1, numHeads: 2, numKvHeads: 1, headDim: 16, slidingWindow: 64 };
+    const build = (limit: number | null) => {
+      if (limit) process.env.SQLORA_MAX_TENSOR_BYTES = String(limit);
+      try {
+        return Gemma3Model.withRandomWeights(parseGemma3Config(gemma3ConfigJson(shape, { vocabSize: V, eosTokenIds: [1] })), 3, true);
+      } finally {
+        delete process.env.SQLORA_MAX_TENSOR_BYTES;
+      }
+    };
+    const whole = build(null);
+    const split = build(8192);
+    expect(split.tensorLimit).toBe(8192);
+    const { corpus } = toyCorpus(20);
+    const options = { steps: 3, batchSize: 4, seqLen: 26, learningRate: 1e-2, warmupRatio: 0, weightDecay: 0, seed: 1 };
+    await pretrain(whole, corpus, options);
+    const profile = await tf.profile(async () => void (await pretrain(split, corpus, options)));
+    const oneHots = profile.kernels.filter((k) => k.name === 'OneHot').map((k) => k.outputShapes[0].reduce((n, d) => n * d, 4));
+    // Per step: 3 chunks of the embedding's gradient and the loss's one-hot of the answer targets.
+    expect(oneHots).toHaveLength(3 * 4);
+    expect(Math.max(...oneHots)).toBeLessThanOrEqual(8192);
+    const [a, b] = [whole.variables(), split.variables()];
+    for (let i = 0; i < a.length; i++) {
+      const [x, y] = [await a[i].data(), await b[i].data()];
+      let worst = 0;
+      for (let j = 0; j < x.length; j++) worst = Math.max(worst, Math.abs(x[j] - y[j]));
+      expect(worst, a[i].name).toBeLessThan(1e-5);
+    }
+    whole.dispose();
+    split.dispose();
   });
 });

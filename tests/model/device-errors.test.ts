@@ -5,7 +5,8 @@ import { parseGemma3Config } from '../../src-main/model/config';
 import { watchDeviceErrors } from '../../src-main/model/device-limits';
 import { Gemma3Model } from '../../src-main/model/gemma3';
 import { LoraAdapter } from '../../src-main/model/lora';
-import { LoraStepModel } from '../../src-main/model/lora-training';
+import { lossAndGrads, LoraStepModel, makeBatch } from '../../src-main/model/lora-training';
+import { pretrain } from '../../src-main/defaults/pretrain';
 
 /**
  * tfjs-webgpu never looks at GPU errors, so an out-of-memory on the GPU would leave
@@ -60,6 +61,33 @@ describe('GPU errors during training', () => {
       code: null,
       message: 'GPUValidationError: Buffer size (1207959552) exceeds the max buffer size limit (1073741824)',
     });
+  });
+
+  it('building the default model stops at the step after a GPU error, and so does a loss outside training', async () => {
+    const config = parseGemma3Config({ model_type: 'gemma3_text', vocab_size: 64, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1, head_dim: 8 });
+    const model = Gemma3Model.withRandomWeights(config, 1, true);
+    const corpus = { stream: Int32Array.from([2, 5, 9, 11, 1, 2, 5, 9, 11, 1]), docStarts: Int32Array.from([0, 5]), answerMask: Uint8Array.from([0, 0, 1, 1, 1, 0, 0, 1, 1, 1]) };
+    const steps: number[] = [];
+    const bindingError = 'Binding size (201326592) of [Buffer] is larger than the maximum storage buffer binding size (134217728)';
+    const run = pretrain(model, corpus, {
+      steps: 5,
+      batchSize: 1,
+      seqLen: 4,
+      learningRate: 1e-3,
+      warmupRatio: 0,
+      weightDecay: 0,
+      seed: 1,
+      logEvery: 1,
+      onLog: (l) => {
+        steps.push(l.step);
+        if (l.step === 2) device.onuncapturederror!({ error: new GPUValidationError(bindingError) });
+      },
+    });
+    await expect(run).rejects.toThrow(`GPUValidationError: ${bindingError}`);
+    expect(steps).toEqual([1, 2]);
+    device.onuncapturederror!({ error: new GPUOutOfMemoryError('Failed to allocate') });
+    await expect(lossAndGrads(model, null, makeBatch(batch, 0), { withGrad: false })).rejects.toThrow('GPUOutOfMemoryError: Failed to allocate');
+    model.dispose();
   });
 
   it('a lost device fails every later step as gpu_lost', async () => {

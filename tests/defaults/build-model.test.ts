@@ -1,0 +1,52 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDefaultModel, DEFAULT_MODEL_RECIPE, GPU_MODEL_RECIPE } from '../../src-main/defaults/default-model';
+import { initBackend } from '../../src-main/engine/backend';
+import { Gemma3Model } from '../../src-main/model/gemma3';
+import { generate } from '../../src-main/model/generate';
+import { ChatTokenizer } from '../../src-main/model/tokenizer';
+
+/**
+ * `npm run build:default-model` at a tiny scale: the folder it writes is a Gemma 3 model
+ * the normal loader and tokenizer read, shaped as the recipe says (key/value heads
+ * included), and a second build with the same recipe writes the same bytes.
+ */
+const recipe = { ...DEFAULT_MODEL_RECIPE, documents: 120, syntheticDomains: 40, vocabSize: 400, hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 2, numKvHeads: 2, headDim: 16, steps: 6, batchSize: 2, seqLen: 128 };
+
+describe('building the default model', () => {
+  let dir: string;
+  beforeAll(async () => {
+    await initBackend('wasm');
+    dir = mkdtempSync(join(tmpdir(), 'sqlora-build-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes a loadable Gemma 3 folder of the recipe, reproducibly', async () => {
+    const lines: string[] = [];
+    const report = await buildDefaultModel(join(dir, 'a'), recipe, (l) => lines.push(l));
+    await buildDefaultModel(join(dir, 'b'), recipe);
+    for (const file of ['model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'config.json']) {
+      expect(readFileSync(join(dir, 'a', file)).equals(readFileSync(join(dir, 'b', file))), file).toBe(true);
+    }
+    const config = JSON.parse(readFileSync(join(dir, 'a', 'config.json'), 'utf8'));
+    expect([config.model_type, config.vocab_size, config.num_key_value_heads, config.num_attention_heads, config.head_dim]).toEqual(['gemma3_text', 400, 2, 2, 16]);
+    expect(JSON.parse(readFileSync(join(dir, 'a', 'build.json'), 'utf8')).recipe).toEqual(recipe);
+    expect(Number.isFinite(report.finalLoss) && Number.isFinite(report.heldOutAnswerLoss)).toBe(true);
+    expect(lines.some((l) => /^step 6\/6 loss \d/.test(l))).toBe(true);
+
+    const model = Gemma3Model.load(join(dir, 'a'));
+    const tokenizer = ChatTokenizer.load(join(dir, 'a'));
+    const out = await generate(model, [tokenizer.encode('-- How many rows?\nSELECT')], { maxNewTokens: 4 });
+    expect(out.tokens[0].length).toBeGreaterThan(0);
+    expect(out.tokens[0].every((t) => Number.isInteger(t) && t >= 0 && t < 400)).toBe(true);
+    expect(typeof tokenizer.decode(out.tokens[0])).toBe('string');
+    model.dispose();
+  }, 120_000);
+
+  it('the GPU recipe differs from the shipped one only in scale and the two changes the copy pilots favoured', () => {
+    const changed = Object.keys(GPU_MODEL_RECIPE).filter((k) => GPU_MODEL_RECIPE[k as keyof typeof GPU_MODEL_RECIPE] !== DEFAULT_MODEL_RECIPE[k as keyof typeof DEFAULT_MODEL_RECIPE]);
+    expect(changed.sort()).toEqual(['batchSize', 'documents', 'embeddingStd', 'numKvHeads', 'steps', 'syntheticDomains']);
+  });
+});
