@@ -14,6 +14,8 @@ import { SafetensorsFile } from '../../src-main/model/safetensors';
 import { writeTinyGemma3 } from '../../src-main/model/tiny-model';
 import { listCheckpoints } from '../../src-main/train/checkpoint';
 import { SEED_RECIPE, type TrainConfig } from '../../src-main/train/config';
+import { DEFAULT_SOAK, soakTrain } from '../../src-main/bench/soak';
+import { parseGemma3Config } from '../../src-main/model/config';
 import { sqlora } from '../helpers/cli';
 import { adapterFor, expectSameEngine, loadWithLimit } from '../helpers/same-engine';
 import { webgpuAdapter } from '../helpers/webgpu';
@@ -157,4 +159,13 @@ describe.skipIf(!webgpuAdapter)('the engine on webgpu', () => {
     adapter.dispose();
     model.dispose();
   }, 120_000);
+
+  it("the soak run's GPU buffer counter is real here and stays flat through 120 steps, 3 evaluations and checkpoints", async () => {
+    const config = parseGemma3Config({ model_type: 'gemma3_text', vocab_size: 64, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 2, num_key_value_heads: 1, head_dim: 16 });
+    const r = await soakTrain({ ...DEFAULT_SOAK, backend: 'webgpu', config, steps: 120, batch: 4, copyTokens: 8, alphabet: 8, learningRate: 1e-2 });
+    expect(r.backend).toBe('webgpu');
+    expect(Number(String(r.gpuMB).split(' ')[0])).toBeGreaterThan(0);
+    expect([r.allFinite, r.tensorsFlat, r.tensorBytesFlat, r.gpuBytesFlat]).toEqual([true, true, true, true]);
+    expect(Number(r.lossLast)).toBeLessThan(Number(r.lossFirst));
+  }, 180_000);
 });
