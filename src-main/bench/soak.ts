@@ -39,7 +39,8 @@ export interface SoakOptions {
 export interface SoakLog {
   step: number;
   loss: number;
-  tokensPerS: number;
+  /** The training loop's own rate: labelled (answer) tokens per second, half of those processed. */
+  labelledTokensPerS: number;
   tensors: number;
   tensorBytes: number;
   gpuBytes: number;
@@ -101,7 +102,7 @@ export async function soakTrain(options: SoakOptions): Promise<Record<string, nu
         if (e.kind === 'eval') evals.push(e.evalLoss);
         if (e.kind !== 'log') return;
         const m = tf.memory() as tf.MemoryInfo & { numBytesAllocatedInGPU?: number };
-        const line = { step: e.step, loss: e.loss, tokensPerS: e.tokensPerS, tensors: m.numTensors, tensorBytes: m.numBytes, gpuBytes: m.numBytesAllocatedInGPU ?? 0 };
+        const line = { step: e.step, loss: e.loss, labelledTokensPerS: e.tokensPerS, tensors: m.numTensors, tensorBytes: m.numBytes, gpuBytes: m.numBytesAllocatedInGPU ?? 0 };
         logs.push(line);
         options.onLog?.(line);
       },
@@ -121,7 +122,7 @@ export async function soakTrain(options: SoakOptions): Promise<Record<string, nu
       allFinite: [...losses, ...evals].every(Number.isFinite),
       // ln(alphabet): what knowing the alphabet, without copying, reaches.
       alphabetLoss: round(Math.log(options.alphabet)),
-      tokensPerS: round(result.tokensPerS),
+      labelledTokensPerS: round(result.tokensPerS),
       logLinesAfterFirstEval: settled.length,
       tensorsFlat: same('tensors'),
       tensorBytesFlat: same('tensorBytes'),

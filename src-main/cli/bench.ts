@@ -30,7 +30,7 @@ const benches: Record<string, (values: Record<string, unknown>, args: string[]) 
       ...base,
       backend: ((values.backend as string | undefined) ?? base.backend) as BackendName | 'auto',
       steps: positiveInt(values.steps, base.steps, '--steps'),
-      onLog: (l) => console.error(`step ${l.step} loss ${l.loss.toFixed(4)} ${l.tokensPerS.toFixed(0)} tokens/s; ${l.tensors} tensors, ${(l.tensorBytes / 1e6).toFixed(1)} MB, GPU ${(l.gpuBytes / 1e6).toFixed(1)} MB`),
+      onLog: (l) => console.error(`step ${l.step} loss ${l.loss.toFixed(4)} ${l.labelledTokensPerS.toFixed(0)} labelled tokens/s; ${l.tensors} tensors, ${(l.tensorBytes / 1e6).toFixed(1)} MB, GPU ${(l.gpuBytes / 1e6).toFixed(1)} MB`),
     });
   },
   train: async (values) =>
