@@ -1,7 +1,7 @@
 /**
  * Builds resources/models/sqlora-tiny-gemma3 with the engine (npm run build:default-model).
  * Reproducible: same recipe and backend, same files. SQLORA_MODEL_STEPS overrides the step
- * count (for a quick look); SQLORA_MODEL_OUT the output folder; SQLORA_MODEL_RECIPE=gpu
+ * count (for a quick look), SQLORA_MODEL_COPY_STEPS the copy warm-up's; SQLORA_MODEL_OUT the output folder; SQLORA_MODEL_RECIPE=gpu
  * the larger recipe meant for a GPU, with SQLORA_MODEL_BACKEND=webgpu (default wasm).
  */
 import { dirname, join } from 'node:path';
@@ -14,7 +14,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = process.env.SQLORA_MODEL_OUT ?? join(root, 'resources', 'models', DEFAULT_MODEL_NAME);
 const recipe = process.env.SQLORA_MODEL_RECIPE === 'gpu' ? GPU_MODEL_RECIPE : DEFAULT_MODEL_RECIPE;
 const steps = process.env.SQLORA_MODEL_STEPS ? Number(process.env.SQLORA_MODEL_STEPS) : recipe.steps;
+const copySteps = process.env.SQLORA_MODEL_COPY_STEPS ? Number(process.env.SQLORA_MODEL_COPY_STEPS) : recipe.copySteps;
 const info = await initBackend((process.env.SQLORA_MODEL_BACKEND ?? 'wasm') as BackendName);
 console.log(`backend ${info.chosen}; writing ${out}`);
-const report = await buildDefaultModel(out, { ...recipe, steps }, (line) => console.log(line));
+const report = await buildDefaultModel(out, { ...recipe, steps, copySteps }, (line) => console.log(line));
 console.log(JSON.stringify(report, null, 2));

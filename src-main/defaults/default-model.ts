@@ -57,6 +57,13 @@ export interface DefaultModelRecipe {
    * build used 0.02.
    */
   embeddingStd: number;
+  /**
+   * Steps of a copy warm-up before the SQL corpus (batch x 128 tokens): documents of
+   * random tokens, a separator, the same tokens again, the loss on the repeat. Copying
+   * from the context is the skill the SQL corpus did not teach at CPU compute; a pilot
+   * learnt it from this task alone (BENCHMARKS.md). 0: none (as shipped).
+   */
+  copySteps: number;
 }
 
 export const DEFAULT_MODEL_RECIPE: DefaultModelRecipe = {
@@ -79,13 +86,15 @@ export const DEFAULT_MODEL_RECIPE: DefaultModelRecipe = {
   seqLen: 384,
   learningRate: 3e-3,
   embeddingStd: 0.02,
+  copySteps: 0,
 };
 
 /**
  * For a build on a GPU (`SQLORA_MODEL_RECIPE=gpu SQLORA_MODEL_BACKEND=webgpu`, or gpu-run's
  * build-model mode): what the CPU builds lacked - far more tokens (5x the documents,
  * 8x the batch; 3,000 steps are 37 M tokens, 14 passes of the CPU build's corpus), with
- * the two changes the copy pilots favoured. Not yet run: no GPU was lent since it was written.
+ * what the copy pilots favoured: 4 KV heads, embedding std 0.1, a copy warm-up (4 M
+ * tokens). Not yet run: no GPU was lent since it was written.
  */
 export const GPU_MODEL_RECIPE: DefaultModelRecipe = {
   ...DEFAULT_MODEL_RECIPE,
@@ -95,6 +104,7 @@ export const GPU_MODEL_RECIPE: DefaultModelRecipe = {
   embeddingStd: 0.1,
   batchSize: 32,
   steps: 3000,
+  copySteps: 1000,
 };
 
 /** A pretraining document in three parts; `answer` (and the closing <eos>) are the loss targets. */
@@ -146,6 +156,27 @@ export function corpusRows(recipe: DefaultModelRecipe): TextToSqlRow[] {
     ...generateExamples({ seed: DEFAULT_DATASET_SEED * 11 + recipe.seed, count: synthetic, specs }),
   ];
   return shuffle(rows, random);
+}
+
+const COPY_WINDOW = 128;
+
+/** The copy warm-up's documents: `<bos>` x1..xn `<unk>` x1..xn `<eos>`, n 8-27 tokens drawn from the whole vocabulary. */
+export function copyCorpus(recipe: DefaultModelRecipe): { stream: Int32Array; docStarts: Int32Array; answerMask: Uint8Array } {
+  const random = seededRandom(recipe.seed * 15485863);
+  const firstOrdinary = 6; // after Gemma's special tokens (bpe-tokenizer.ts)
+  const stream: number[] = [];
+  const mask: number[] = [];
+  const docStarts: number[] = [];
+  // Enough documents that every window is fresh text: nothing to memorise, only to copy.
+  const documents = Math.ceil((recipe.copySteps * recipe.batchSize * COPY_WINDOW) / 37);
+  for (let d = 0; d < documents; d++) {
+    const n = 8 + Math.floor(random() * 20);
+    const tokens = Array.from({ length: n }, () => firstOrdinary + Math.floor(random() * (recipe.vocabSize - firstOrdinary)));
+    docStarts.push(stream.length);
+    stream.push(2, ...tokens, 3, ...tokens, 1);
+    mask.push(0, ...tokens.map(() => 0), 0, ...tokens.map(() => 1), 1);
+  }
+  return { stream: Int32Array.from(stream), docStarts: Int32Array.from(docStarts), answerMask: Uint8Array.from(mask) };
 }
 
 export interface BuildReport {
@@ -216,6 +247,20 @@ export async function buildDefaultModel(outDir: string, recipe: DefaultModelReci
   log(`model: ${parameters.toLocaleString('en-US')} parameters`);
   const heldOut = heldOutExamples(tokenizer, recipe);
   log(`held-out answer loss ${(await answerLoss(model, heldOut)).toFixed(4)} (validation domains, ${heldOut.length} documents)`);
+  if (recipe.copySteps > 0) {
+    await pretrain(model, copyCorpus(recipe), {
+      steps: recipe.copySteps,
+      batchSize: recipe.batchSize,
+      seqLen: COPY_WINDOW,
+      learningRate: recipe.learningRate,
+      warmupRatio: 0.05,
+      weightDecay: 0.01,
+      seed: recipe.seed,
+      logEvery: Math.max(1, Math.min(100, Math.floor(recipe.copySteps / 10))),
+      onLog: (l) => log(`copy step ${l.step}/${recipe.copySteps} loss ${l.loss.toFixed(4)} ${l.tokensPerS.toFixed(0)} tokens/s`),
+    });
+    log(`held-out answer loss ${(await answerLoss(model, heldOut)).toFixed(4)} after the copy warm-up`);
+  }
   let firstLoss = Number.NaN;
   let finalLoss = Number.NaN;
   let logs = 0;

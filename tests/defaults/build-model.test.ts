@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDefaultModel, DEFAULT_MODEL_RECIPE, GPU_MODEL_RECIPE } from '../../src-main/defaults/default-model';
+import { buildDefaultModel, copyCorpus, DEFAULT_MODEL_RECIPE, GPU_MODEL_RECIPE } from '../../src-main/defaults/default-model';
 import { initBackend } from '../../src-main/engine/backend';
 import { Gemma3Model } from '../../src-main/model/gemma3';
 import { generate } from '../../src-main/model/generate';
@@ -13,7 +13,7 @@ import { ChatTokenizer } from '../../src-main/model/tokenizer';
  * the normal loader and tokenizer read, shaped as the recipe says (key/value heads
  * included), and a second build with the same recipe writes the same bytes.
  */
-const recipe = { ...DEFAULT_MODEL_RECIPE, documents: 120, syntheticDomains: 40, vocabSize: 400, hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 2, numKvHeads: 2, headDim: 16, steps: 6, batchSize: 2, seqLen: 128 };
+const recipe = { ...DEFAULT_MODEL_RECIPE, documents: 120, syntheticDomains: 40, vocabSize: 400, hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 2, numKvHeads: 2, headDim: 16, steps: 6, batchSize: 2, seqLen: 128, copySteps: 4 };
 
 describe('building the default model', () => {
   let dir: string;
@@ -35,6 +35,9 @@ describe('building the default model', () => {
     expect(JSON.parse(readFileSync(join(dir, 'a', 'build.json'), 'utf8')).recipe).toEqual(recipe);
     expect(Number.isFinite(report.finalLoss) && Number.isFinite(report.heldOutAnswerLoss)).toBe(true);
     expect(lines.some((l) => /^step 6\/6 loss \d/.test(l))).toBe(true);
+    // The copy warm-up runs first, then the SQL corpus.
+    expect(lines.findIndex((l) => l.startsWith('copy step 4/4 loss'))).toBeGreaterThan(-1);
+    expect(lines.findIndex((l) => l.startsWith('copy step 4/4'))).toBeLessThan(lines.findIndex((l) => l.startsWith('step 6/6')));
 
     const model = Gemma3Model.load(join(dir, 'a'));
     const tokenizer = ChatTokenizer.load(join(dir, 'a'));
@@ -45,8 +48,22 @@ describe('building the default model', () => {
     model.dispose();
   }, 120_000);
 
-  it('the GPU recipe differs from the shipped one only in scale and the two changes the copy pilots favoured', () => {
+  it('the GPU recipe differs from the shipped one only in scale and what the copy pilots favoured', () => {
     const changed = Object.keys(GPU_MODEL_RECIPE).filter((k) => GPU_MODEL_RECIPE[k as keyof typeof GPU_MODEL_RECIPE] !== DEFAULT_MODEL_RECIPE[k as keyof typeof DEFAULT_MODEL_RECIPE]);
-    expect(changed.sort()).toEqual(['batchSize', 'documents', 'embeddingStd', 'numKvHeads', 'steps', 'syntheticDomains']);
+    expect(changed.sort()).toEqual(['batchSize', 'copySteps', 'documents', 'embeddingStd', 'numKvHeads', 'steps', 'syntheticDomains']);
+  });
+
+  it("the copy warm-up's documents repeat their tokens after the separator, and only the repeat (and <eos>) is a target", () => {
+    const { stream, docStarts, answerMask } = copyCorpus({ ...DEFAULT_MODEL_RECIPE, copySteps: 10 });
+    expect(docStarts.length).toBe(Math.ceil((10 * 4 * 128) / 37));
+    for (let d = 0; d < 20; d++) {
+      const end = d + 1 < docStarts.length ? docStarts[d + 1] : stream.length;
+      const doc = Array.from(stream.subarray(docStarts[d], end));
+      const n = (doc.length - 3) / 2;
+      expect([doc[0], doc[n + 1], doc[doc.length - 1]]).toEqual([2, 3, 1]);
+      expect(doc.slice(n + 2, -1)).toEqual(doc.slice(1, n + 1));
+      expect(doc.slice(1, n + 1).every((t) => t >= 6 && t < 4096)).toBe(true);
+      expect(Array.from(answerMask.subarray(docStarts[d], end))).toEqual([...new Array(n + 2).fill(0), ...new Array(n + 1).fill(1)]);
+    }
   });
 });
