@@ -167,8 +167,8 @@ export function copyCorpus(recipe: DefaultModelRecipe): { stream: Int32Array; do
   const stream: number[] = [];
   const mask: number[] = [];
   const docStarts: number[] = [];
-  // Enough documents that every window is fresh text: nothing to memorise, only to copy.
-  const documents = Math.ceil((recipe.copySteps * recipe.batchSize * COPY_WINDOW) / 37);
+  // Enough documents that every window is fresh text (38 tokens a document on average): nothing to memorise, only to copy.
+  const documents = Math.ceil((recipe.copySteps * recipe.batchSize * COPY_WINDOW) / 38);
   for (let d = 0; d < documents; d++) {
     const n = 8 + Math.floor(random() * 20);
     const tokens = Array.from({ length: n }, () => firstOrdinary + Math.floor(random() * (recipe.vocabSize - firstOrdinary)));

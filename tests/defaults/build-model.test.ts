@@ -55,7 +55,7 @@ describe('building the default model', () => {
 
   it("the copy warm-up's documents repeat their tokens after the separator, and only the repeat (and <eos>) is a target", () => {
     const { stream, docStarts, answerMask } = copyCorpus({ ...DEFAULT_MODEL_RECIPE, copySteps: 10 });
-    expect(docStarts.length).toBe(Math.ceil((10 * 4 * 128) / 37));
+    expect(docStarts.length).toBe(Math.ceil((10 * 4 * 128) / 38));
     for (let d = 0; d < 20; d++) {
       const end = d + 1 < docStarts.length ? docStarts[d + 1] : stream.length;
       const doc = Array.from(stream.subarray(docStarts[d], end));
