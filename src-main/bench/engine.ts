@@ -75,13 +75,23 @@ export const GPU_ENGINE_BENCH: EngineBenchOptions = {
   requireGpu: true,
 };
 
-type GpuMemory = tf.MemoryInfo & { numBytesAllocatedInGPU?: number };
+/** Start the backend; with `requireGpu`, refuse a software adapter, naming what runs the small shape instead. */
+export async function initBenchBackend(backend: BackendName | 'auto', requireGpu: { what: string; instead: string } | null) {
+  const info = await initBackend(backend);
+  if (requireGpu && info.gpu?.software) {
+    throw new Error(`${requireGpu.what} needs a GPU; the only WebGPU adapter here is a software renderer (${info.gpu.description || info.gpu.vendor}). \`${requireGpu.instead}\` runs the small shape on it.`);
+  }
+  return info;
+}
+
+/** Live tensors and their bytes, and on WebGPU the bytes of the GPU buffers the backend holds (its pool keeps freed ones). */
+export function memoryCounters(): { tensors: number; tensorBytes: number; gpuBytes: number } {
+  const m = tf.memory() as tf.MemoryInfo & { numBytesAllocatedInGPU?: number };
+  return { tensors: m.numTensors, tensorBytes: m.numBytes, gpuBytes: m.numBytesAllocatedInGPU ?? 0 };
+}
 
 export async function benchEngine(options: EngineBenchOptions): Promise<Record<string, number | string>> {
-  const info = await initBackend(options.backend);
-  if (options.requireGpu && info.gpu?.software) {
-    throw new Error(`bench gpu needs a GPU; the only WebGPU adapter here is a software renderer (${info.gpu.description || info.gpu.vendor}). \`sqlora bench engine --backend webgpu\` runs the small shape on it.`);
-  }
+  const info = await initBenchBackend(options.backend, options.requireGpu ? { what: 'bench gpu', instead: 'sqlora bench engine --backend webgpu' } : null);
   const { config } = options;
   const model = Gemma3Model.withRandomWeights(config, 1);
   const adapter = LoraAdapter.create(config, { r: options.rank, alpha: 16, dropout: 0.05, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj'] }, 1);
@@ -100,12 +110,11 @@ export async function benchEngine(options: EngineBenchOptions): Promise<Record<s
   let layerParams = 0;
   for (const [name, shape] of expectedTensors(config)) if (name.startsWith('layers.') && shape.length === 2) layerParams += shape[0] * shape[1];
   const headParams = config.vocabSize * config.hiddenSize;
-  // Tensor bytes alive, and on WebGPU the bytes of GPU buffers the backend holds (its pool keeps freed ones).
   const peak = { tensorBytes: 0, gpuBytes: 0 };
   const sample = () => {
-    const m = tf.memory() as GpuMemory;
-    peak.tensorBytes = Math.max(peak.tensorBytes, m.numBytes);
-    peak.gpuBytes = Math.max(peak.gpuBytes, m.numBytesAllocatedInGPU ?? 0);
+    const m = memoryCounters();
+    peak.tensorBytes = Math.max(peak.tensorBytes, m.tensorBytes);
+    peak.gpuBytes = Math.max(peak.gpuBytes, m.gpuBytes);
   };
   sample();
 

@@ -1,9 +1,7 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BackendName } from '../api/contract';
-import { initBackend } from '../engine/backend';
 import type { Gemma3Config } from '../model/config';
 import { Gemma3Model } from '../model/gemma3';
 import { LoraAdapter } from '../model/lora';
@@ -11,7 +9,7 @@ import { LoraStepModel } from '../model/lora-training';
 import { SEED_RECIPE, type TrainConfig } from '../train/config';
 import { seededRandom } from '../train/batching';
 import { type EncodedExample, train } from '../train/trainer';
-import { DEFAULT_ENGINE_BENCH, GPU_ENGINE_BENCH } from './engine';
+import { DEFAULT_ENGINE_BENCH, GPU_ENGINE_BENCH, initBenchBackend, memoryCounters } from './engine';
 
 /**
  * `npm run bench:soak`: a long LoRA run through the real training loop (warm-up and
@@ -52,10 +50,7 @@ export const DEFAULT_SOAK: SoakOptions = { backend: 'wasm', config: DEFAULT_ENGI
 export const GPU_SOAK: SoakOptions = { ...DEFAULT_SOAK, backend: 'webgpu', config: GPU_ENGINE_BENCH.config, requireGpu: true };
 
 export async function soakTrain(options: SoakOptions): Promise<Record<string, number | string | boolean>> {
-  const info = await initBackend(options.backend);
-  if (options.requireGpu && info.gpu?.software) {
-    throw new Error(`the GPU soak needs a GPU; the only WebGPU adapter here is a software renderer (${info.gpu.description || info.gpu.vendor}). \`sqlora bench soak --backend webgpu\` runs the small shape on it.`);
-  }
+  const info = await initBenchBackend(options.backend, options.requireGpu ? { what: 'the GPU soak', instead: 'sqlora bench soak --backend webgpu' } : null);
   const { config } = options;
   const random = seededRandom(11);
   const separator = 3;
@@ -101,8 +96,7 @@ export async function soakTrain(options: SoakOptions): Promise<Record<string, nu
       onEvent: (e) => {
         if (e.kind === 'eval') evals.push(e.evalLoss);
         if (e.kind !== 'log') return;
-        const m = tf.memory() as tf.MemoryInfo & { numBytesAllocatedInGPU?: number };
-        const line = { step: e.step, loss: e.loss, labelledTokensPerS: e.tokensPerS, tensors: m.numTensors, tensorBytes: m.numBytes, gpuBytes: m.numBytesAllocatedInGPU ?? 0 };
+        const line = { step: e.step, loss: e.loss, labelledTokensPerS: e.tokensPerS, ...memoryCounters() };
         logs.push(line);
         options.onLog?.(line);
       },
