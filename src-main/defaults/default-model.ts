@@ -12,7 +12,7 @@ import { DEFAULT_DATASET_SEED, DOMAINS, generateExamples, splitDomains, type Tex
 import { lossAndGrads, makeBatch } from '../model/lora-training';
 import type { EncodedExample } from '../train/trainer';
 import { pretrain } from './pretrain';
-import { syntheticDomain } from './synthetic-domains';
+import { lexiconWords, syntheticDomain } from './synthetic-domains';
 
 /**
  * The embedded default base model: a small Gemma 3 (the real architecture and
@@ -31,6 +31,12 @@ export const DEFAULT_MODEL_NAME = 'sqlora-tiny-gemma3';
 export interface DefaultModelRecipe {
   seed: number;
   vocabSize: number;
+  /**
+   * Times the generators' lexicon (`lexiconWords`) is counted in the tokenizer's training
+   * text, so its words become whole tokens (with and without a leading space); 0: the
+   * corpus alone, where names of unseen domains split into syllables.
+   */
+  lexiconWeight: number;
   documents: number;
   /** Share of documents on procedural schemas; the rest use the training split's domains. */
   syntheticShare: number;
@@ -69,6 +75,7 @@ export interface DefaultModelRecipe {
 export const DEFAULT_MODEL_RECIPE: DefaultModelRecipe = {
   seed: 7,
   vocabSize: 4096,
+  lexiconWeight: 0,
   documents: 12000,
   syntheticShare: 0.75,
   syntheticDomains: 9000,
@@ -93,11 +100,14 @@ export const DEFAULT_MODEL_RECIPE: DefaultModelRecipe = {
  * For a build on a GPU (`SQLORA_MODEL_RECIPE=gpu SQLORA_MODEL_BACKEND=webgpu`, or gpu-run's
  * build-model mode): what the CPU builds lacked - far more tokens (5x the documents,
  * 8x the batch; 3,000 steps are 37 M tokens, 14 passes of the CPU build's corpus), with
- * what the copy pilots favoured: 4 KV heads, embedding std 0.1, a copy warm-up (4 M
- * tokens). Not yet run: no GPU was lent since it was written.
+ * what the CPU pilots favoured: 4 KV heads, embedding std 0.1, a copy warm-up (4 M
+ * tokens), and the lexicon in an 8,192-entry vocabulary so names are whole tokens
+ * (BENCHMARKS.md). Not yet run: no GPU was lent since it was written.
  */
 export const GPU_MODEL_RECIPE: DefaultModelRecipe = {
   ...DEFAULT_MODEL_RECIPE,
+  vocabSize: 8192,
+  lexiconWeight: 300,
   documents: 60000,
   syntheticDomains: 45000,
   numKvHeads: 4,
@@ -179,6 +189,12 @@ export function copyCorpus(recipe: DefaultModelRecipe): { stream: Int32Array; do
   return { stream: Int32Array.from(stream), docStarts: Int32Array.from(docStarts), answerMask: Uint8Array.from(mask) };
 }
 
+/**
+ * The lexicon as tokenizer training text: each word as it starts a name (after a space,
+ * in its case and lower case) and as it continues one (after `_`).
+ */
+export const lexiconText = (): string => lexiconWords(DOMAINS).map((w) => ` ${w} ${w.toLowerCase()}_${w}`).join('');
+
 export interface BuildReport {
   parameters: number;
   corpusTokens: number;
@@ -220,7 +236,15 @@ async function answerLoss(model: Gemma3Model, examples: EncodedExample[]): Promi
 export async function buildDefaultModel(outDir: string, recipe: DefaultModelRecipe, log: (line: string) => void = () => {}): Promise<BuildReport> {
   const docs = corpusDocuments(recipe);
   // The seed's instruction sentence is in the tokenizer's corpus so the fine-tuning prompt tokenises compactly.
-  const bpe = trainBpe([...docs.map((d) => d.prompt + d.answer + d.rest), 'Generate the SQL query for the following request based on the provided context.\n\nRequest: \n\nDatabase Context:\nSQL: Explanation:'], recipe.vocabSize);
+  const lexicon = lexiconText();
+  const bpe = trainBpe(
+    [
+      ...docs.map((d) => d.prompt + d.answer + d.rest),
+      'Generate the SQL query for the following request based on the provided context.\n\nRequest: \n\nDatabase Context:\nSQL: Explanation:',
+      ...Array.from({ length: recipe.lexiconWeight }, () => lexicon),
+    ],
+    recipe.vocabSize,
+  );
   const files = tokenizerFiles(bpe);
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'tokenizer.json'), JSON.stringify(files.tokenizer));

@@ -99,6 +99,23 @@ function names(random: () => number, n: number, prefix: string): string[] {
   return [...out];
 }
 
+/**
+ * Every word the generators name things with - the fixed domains' (held-out ones
+ * included) and the procedural pools' - for the tokenizer's vocabulary, not the
+ * model's corpus: a real tokenizer knows English words whole, and a name split into
+ * five pieces is five chances to copy it wrong.
+ */
+export function lexiconWords(domains: readonly DomainSpec[]): string[] {
+  const words = new Set<string>();
+  const add = (value: unknown): void => {
+    if (typeof value === 'string') for (const w of value.match(/\p{L}{2,}/gu) ?? []) words.add(w);
+    else if (Array.isArray(value)) value.forEach(add);
+    else if (value && typeof value === 'object') Object.values(value).forEach(add);
+  };
+  [domains, THINGS, EVENTS, MEASURES, KINDS, PLACES, NAME_A, NAME_B].forEach(add);
+  return [...words].sort();
+}
+
 const capital = (w: string): string => w.replace(/\b[a-z]/g, (c) => c.toUpperCase());
 
 const ONSETS = 'b|d|f|g|k|l|m|n|p|r|s|t|v|z|br|dr|gl|kr|pl|st|tr|sk'.split('|');

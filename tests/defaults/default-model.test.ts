@@ -8,8 +8,8 @@ import { initBackend } from '../../src-main/engine/backend';
 import { trainBpe, tokenizerFiles } from '../../src-main/defaults/bpe-tokenizer';
 import initSqlJs from 'sql.js';
 import { DEFAULT_DATASET_SEED, DOMAINS, splitDomains } from '../../src-main/defaults/dataset-generator';
-import { corpusDocument, corpusDocuments, corpusRows, DEFAULT_MODEL_RECIPE, encodeDocument, withoutRows } from '../../src-main/defaults/default-model';
-import { inventedNoun, syntheticDomain } from '../../src-main/defaults/synthetic-domains';
+import { corpusDocument, corpusDocuments, corpusRows, DEFAULT_MODEL_RECIPE, encodeDocument, lexiconText, withoutRows } from '../../src-main/defaults/default-model';
+import { inventedNoun, lexiconWords, syntheticDomain } from '../../src-main/defaults/synthetic-domains';
 import { SQL_KEYWORDS } from '../../src-main/data/sql-text';
 import { seededRandom } from '../../src-main/train/batching';
 import { executeExample } from '../../src-main/defaults/verify';
@@ -91,6 +91,32 @@ describe('the pretraining corpus', () => {
       const answerIds = ids.filter((_, i) => answerMask[i]);
       expect(tokenizer.decode(answerIds)).toBe(doc.answer);
       expect(tokenizer.decode(ids)).toBe(doc.prompt + doc.answer + doc.rest);
+    }
+  });
+});
+
+describe("the tokenizer's lexicon", () => {
+  it("holds every word the generators name things with, the held-out domains' included", () => {
+    const words = lexiconWords(DOMAINS);
+    expect(words).toEqual([...new Set(words)].sort());
+    expect(words.every((w) => /^\p{L}{2,}$/u.test(w))).toBe(true);
+    const names = DOMAINS.flatMap((d) => [d.g.table, d.g.id, d.g.label, d.g.cat, d.e.table, d.e.id, d.e.label, d.e.cat, d.e.num, d.f.table, d.f.id, d.f.num, d.f.date, ...d.g.cats]);
+    for (const name of names) for (const w of name.match(/\p{L}{2,}/gu) ?? []) expect(words, name).toContain(w);
+    // The procedural pools' words too (tables, measures, places, made-up labels' halves).
+    for (const w of ['gardens', 'weight', 'Lisbon', 'Falcon']) expect(words).toContain(w);
+  });
+
+  it("makes a tokenizer spell the test domains' table and column names as whole words, as the schema does", () => {
+    const lexicon = lexiconText();
+    const files = tokenizerFiles(trainBpe(['SELECT name FROM users;', lexicon, lexicon], 8192));
+    const tokenizer = new Tokenizer(files.tokenizer, files.config);
+    const test = DOMAINS.filter((d) => splitDomains(DEFAULT_DATASET_SEED).test.includes(d.name));
+    expect(test.length).toBeGreaterThan(0);
+    for (const d of test) {
+      for (const name of [d.g.table, d.g.label, d.g.cat, d.e.table, d.e.id, d.e.label, d.e.cat, d.e.num, d.f.table, d.f.num, d.f.date]) {
+        const pieces = tokenizer.encode(` ${name}`, { add_special_tokens: false }).tokens;
+        expect(pieces, name).toEqual(name.split(/(_)/).map((part, i) => (i === 0 ? `Ġ${part}` : part)));
+      }
     }
   });
 });
