@@ -13,8 +13,19 @@ import { buildDefaultModel, DEFAULT_MODEL_NAME, DEFAULT_MODEL_RECIPE, GPU_MODEL_
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = process.env.SQLORA_MODEL_OUT ?? join(root, 'resources', 'models', DEFAULT_MODEL_NAME);
 const recipe = process.env.SQLORA_MODEL_RECIPE === 'gpu' ? GPU_MODEL_RECIPE : DEFAULT_MODEL_RECIPE;
-const steps = process.env.SQLORA_MODEL_STEPS ? Number(process.env.SQLORA_MODEL_STEPS) : recipe.steps;
-const copySteps = process.env.SQLORA_MODEL_COPY_STEPS ? Number(process.env.SQLORA_MODEL_COPY_STEPS) : recipe.copySteps;
+/** A step count from the environment, refused (before an hour of training starts) unless it is a whole number. */
+function stepsFromEnv(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    console.error(`${name} must be a whole number of at least ${min}, not "${raw}"`);
+    process.exit(2);
+  }
+  return n;
+}
+const steps = stepsFromEnv('SQLORA_MODEL_STEPS', recipe.steps, 1);
+const copySteps = stepsFromEnv('SQLORA_MODEL_COPY_STEPS', recipe.copySteps, 0);
 const info = await initBackend((process.env.SQLORA_MODEL_BACKEND ?? 'wasm') as BackendName);
 console.log(`backend ${info.chosen}; writing ${out}`);
 const report = await buildDefaultModel(out, { ...recipe, steps, copySteps }, (line) => console.log(line));

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,4 +67,19 @@ describe('building the default model', () => {
       expect(Array.from(answerMask.subarray(docStarts[d], end))).toEqual([...new Array(n + 2).fill(0), ...new Array(n + 1).fill(1)]);
     }
   });
+});
+
+describe('npm run build:default-model', () => {
+  it('refuses a step count that is not a whole number, naming the variable, before it trains', async () => {
+    const script = join(import.meta.dirname, '../../scripts/build-default-model.ts');
+    for (const [name, value] of [['SQLORA_MODEL_STEPS', 'abc'], ['SQLORA_MODEL_STEPS', '0'], ['SQLORA_MODEL_COPY_STEPS', '1.5']]) {
+      const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const env = { ...process.env, [name]: value, SQLORA_MODEL_OUT: join(tmpdir(), 'sqlora-never-written') };
+        execFile(process.execPath, ['--import', 'tsx', script], { env }, (error, _stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stderr }));
+      });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`${name} must be a whole number`);
+      expect(result.stderr).toContain(`"${value}"`);
+    }
+  }, 60_000);
 });
