@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../src-main/engine/backend';
 import type { BackendName } from '../src-main/api/contract';
+import { wholeNumberAtLeast } from '../src-main/cli/command';
 import { buildDefaultModel, DEFAULT_MODEL_NAME, DEFAULT_MODEL_RECIPE, GPU_MODEL_RECIPE } from '../src-main/defaults/default-model';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -17,8 +18,8 @@ const recipe = process.env.SQLORA_MODEL_RECIPE === 'gpu' ? GPU_MODEL_RECIPE : DE
 function stepsFromEnv(name: string, fallback: number, min: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) {
+  const n = wholeNumberAtLeast(raw, min);
+  if (n === null) {
     console.error(`${name} must be a whole number of at least ${min}, not "${raw}"`);
     process.exit(2);
   }

@@ -3,7 +3,7 @@ import { benchEval } from '../bench/eval';
 import { defaultDatasetDir, defaultModelDir } from '../services/workbench';
 import { join } from 'node:path';
 import { benchImport, benchImportChild } from '../data/bench';
-import { type CommandSpec, UsageError } from './command';
+import { type CommandSpec, UsageError, wholeNumberAtLeast } from './command';
 
 // The engine benchmarks load tfjs (about 0.4 s): imported when run, not on every `sqlora` start.
 const engineBench = () => import('../bench/engine');
@@ -57,8 +57,8 @@ const benches: Record<string, (values: Record<string, unknown>, args: string[]) 
 
 function positiveInt(value: unknown, fallback: number, flag: string): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes a positive whole number (got "${value}")`);
+  const n = wholeNumberAtLeast(value, 1);
+  if (n === null) throw new UsageError(`${flag} takes a positive whole number (got "${value}")`);
   return n;
 }
 

@@ -17,3 +17,9 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/** `value` as a whole number of at least `min`, or null when it is not one (flags and environment variables alike). */
+export function wholeNumberAtLeast(value: unknown, min: number): number | null {
+  const n = Number(value);
+  return Number.isInteger(n) && n >= min ? n : null;
+}

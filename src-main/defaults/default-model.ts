@@ -236,7 +236,7 @@ async function answerLoss(model: Gemma3Model, examples: EncodedExample[]): Promi
 export async function buildDefaultModel(outDir: string, recipe: DefaultModelRecipe, log: (line: string) => void = () => {}): Promise<BuildReport> {
   const docs = corpusDocuments(recipe);
   // The seed's instruction sentence is in the tokenizer's corpus so the fine-tuning prompt tokenises compactly.
-  const lexicon = lexiconText();
+  const lexicon = recipe.lexiconWeight > 0 ? lexiconText() : '';
   const bpe = trainBpe(
     [
       ...docs.map((d) => d.prompt + d.answer + d.rest),
@@ -271,16 +271,20 @@ export async function buildDefaultModel(outDir: string, recipe: DefaultModelReci
   log(`model: ${parameters.toLocaleString('en-US')} parameters`);
   const heldOut = heldOutExamples(tokenizer, recipe);
   log(`held-out answer loss ${(await answerLoss(model, heldOut)).toFixed(4)} (validation domains, ${heldOut.length} documents)`);
+  // Both phases: the recipe's batch, learning rate and seed, cosine with 5% warm-up; about ten log lines each.
+  const schedule = (steps: number, seqLen: number, maxLogEvery: number) => ({
+    steps,
+    batchSize: recipe.batchSize,
+    seqLen,
+    learningRate: recipe.learningRate,
+    warmupRatio: 0.05,
+    weightDecay: 0.01,
+    seed: recipe.seed,
+    logEvery: Math.max(1, Math.min(maxLogEvery, Math.floor(steps / 10))),
+  });
   if (recipe.copySteps > 0) {
     await pretrain(model, copyCorpus(recipe), {
-      steps: recipe.copySteps,
-      batchSize: recipe.batchSize,
-      seqLen: COPY_WINDOW,
-      learningRate: recipe.learningRate,
-      warmupRatio: 0.05,
-      weightDecay: 0.01,
-      seed: recipe.seed,
-      logEvery: Math.max(1, Math.min(100, Math.floor(recipe.copySteps / 10))),
+      ...schedule(recipe.copySteps, COPY_WINDOW, 100),
       onLog: (l) => log(`copy step ${l.step}/${recipe.copySteps} loss ${l.loss.toFixed(4)} ${l.tokensPerS.toFixed(0)} tokens/s`),
     });
     log(`held-out answer loss ${(await answerLoss(model, heldOut)).toFixed(4)} after the copy warm-up`);
@@ -290,14 +294,7 @@ export async function buildDefaultModel(outDir: string, recipe: DefaultModelReci
   let logs = 0;
   const corpus = { stream: Int32Array.from(stream), docStarts: Int32Array.from(docStarts), answerMask: Uint8Array.from(answerMask) };
   const result = await pretrain(model, corpus, {
-    steps: recipe.steps,
-    batchSize: recipe.batchSize,
-    seqLen: recipe.seqLen,
-    learningRate: recipe.learningRate,
-    warmupRatio: 0.05,
-    weightDecay: 0.01,
-    seed: recipe.seed,
-    logEvery: Math.max(1, Math.min(50, Math.floor(recipe.steps / 10))),
+    ...schedule(recipe.steps, recipe.seqLen, 50),
     onLog: async (l) => {
       if (Number.isNaN(firstLoss)) firstLoss = l.loss;
       finalLoss = l.loss;
