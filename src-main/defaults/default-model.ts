@@ -12,7 +12,7 @@ import { DEFAULT_DATASET_SEED, DOMAINS, generateExamples, splitDomains, type Tex
 import { lossAndGrads, makeBatch } from '../model/lora-training';
 import type { EncodedExample } from '../train/trainer';
 import { pretrain } from './pretrain';
-import { lexiconWords, syntheticDomain } from './synthetic-domains';
+import { domainWordPools, lexiconWords, syntheticDomain } from './synthetic-domains';
 
 /**
  * The embedded default base model: a small Gemma 3 (the real architecture and
@@ -43,6 +43,13 @@ export interface DefaultModelRecipe {
   syntheticDomains: number;
   /** Share of procedural schemas named with made-up words. */
   inventedShare: number;
+  /**
+   * Procedural schemas also draw nouns and columns from every fixed domain, held-out
+   * ones included, never a domain's noun with its own columns (`domainWordPools`): the
+   * model meets every word a test schema uses, as a general model has, but no test
+   * table. false: held-out domains' words never reach the corpus (as shipped).
+   */
+  domainWords: boolean;
   /** Share of documents whose context keeps its INSERT rows (the rest show only CREATE TABLE). */
   rowsShare: number;
   hiddenSize: number;
@@ -80,6 +87,7 @@ export const DEFAULT_MODEL_RECIPE: DefaultModelRecipe = {
   syntheticShare: 0.75,
   syntheticDomains: 9000,
   inventedShare: 0.6,
+  domainWords: false,
   rowsShare: 0.5,
   hiddenSize: 128,
   intermediateSize: 512,
@@ -156,10 +164,11 @@ export function encodeDocument(tokenizer: { encode(text: string): number[] }, do
 export function corpusRows(recipe: DefaultModelRecipe): TextToSqlRow[] {
   const train = splitDomains(DEFAULT_DATASET_SEED).train;
   const heldOut = DOMAINS.filter((d) => !train.includes(d.name));
-  const exclude = new Set(heldOut.flatMap((d) => [d.g, d.e, d.f].flatMap((t) => [t.one, t.many, t.table])));
+  const exclude = recipe.domainWords ? new Set<string>() : new Set(heldOut.flatMap((d) => [d.g, d.e, d.f].flatMap((t) => [t.one, t.many, t.table])));
+  const pools = recipe.domainWords ? domainWordPools(DOMAINS) : undefined;
   const random = seededRandom(recipe.seed * 7919);
   const invented = Math.round(recipe.syntheticDomains * recipe.inventedShare);
-  const specs = Array.from({ length: recipe.syntheticDomains }, (_, i) => syntheticDomain(random, i, exclude, i < invented));
+  const specs = Array.from({ length: recipe.syntheticDomains }, (_, i) => syntheticDomain(random, i, exclude, i < invented, pools));
   const synthetic = Math.round(recipe.documents * recipe.syntheticShare);
   const rows = [
     ...generateExamples({ seed: DEFAULT_DATASET_SEED * 7 + recipe.seed, count: recipe.documents - synthetic, domains: train }),

@@ -7,8 +7,9 @@ import { pick } from './templates';
  * three-table shape as the dataset's domains, with table and column names drawn
  * from word pools. Thousands of distinct schemas teach the small model to copy
  * identifiers from the schema it is shown instead of remembering a few fixed
- * domains - the skill the held-out test domains need. Words naming a held-out
- * domain's tables are excluded by the caller, so no test schema leaks in.
+ * domains - the skill the held-out test domains need. Either words naming a held-out
+ * domain's tables are excluded by the caller, or (`domainWordPools`) every domain's
+ * words are pooled and no noun meets its own domain's columns: no test schema leaks in.
  */
 
 // [singular, plural] nouns for grouping and entity tables.
@@ -130,37 +131,91 @@ export function inventedNoun(random: () => number): [string, string] {
   return [word, /(s|x)$/.test(word) ? `${word}es` : `${word}s`];
 }
 
+type Noun = [one: string, many: string];
+type Measure = [column: string, phrase: string, min: number, max: number, int: boolean];
+type Category = [column: string, phrase: string, values: string];
+
+/**
+ * What a procedural schema's names are drawn from. `domains` maps a noun (singular) or a
+ * column to the fixed domains that use it; the generic pools alone map nothing.
+ */
+export interface WordPools {
+  things: Noun[];
+  events: Noun[];
+  measures: Measure[];
+  kinds: Category[];
+  places: Category[];
+  labels: { column: string; values: string[] }[];
+  dates: { column: string; phrase: string }[];
+  domains: Map<string, Set<string>>;
+}
+
+const GENERIC_POOLS: WordPools = { things: THINGS, events: EVENTS, measures: MEASURES, kinds: KINDS, places: PLACES, labels: [], dates: [], domains: new Map() };
+
+/**
+ * The generic pools plus every fixed domain's nouns and columns (held-out domains'
+ * included): schemas drawn from them use every word a test schema uses - as a general
+ * model has met every English word - while `syntheticDomain` never gives a noun a column
+ * of a domain that noun belongs to, so no fixed table recurs.
+ */
+export function domainWordPools(domains: readonly DomainSpec[]): WordPools {
+  const pools: WordPools = { things: [...THINGS], events: [...EVENTS], measures: [...MEASURES], kinds: [...KINDS], places: [...PLACES], labels: [], dates: [], domains: new Map() };
+  const tag = (name: string, domain: string) => pools.domains.set(name, (pools.domains.get(name) ?? new Set()).add(domain));
+  for (const d of domains) {
+    pools.things.push([d.g.one, d.g.many], [d.e.one, d.e.many]);
+    pools.events.push([d.f.one, d.f.many]);
+    pools.measures.push([d.e.num, d.e.numPhrase, d.e.min, d.e.max, d.e.int], [d.f.num, d.f.numPhrase, d.f.min, d.f.max, d.f.int]);
+    pools.kinds.push([d.e.cat, d.e.catPhrase, d.e.cats.join('|')]);
+    pools.places.push([d.g.cat, d.g.catPhrase, d.g.cats.join('|')]);
+    pools.labels.push({ column: d.e.label, values: d.e.labels });
+    pools.dates.push({ column: d.f.date, phrase: d.f.datePhrase });
+    for (const name of [d.g.one, d.e.one, d.f.one, d.g.cat, d.e.cat, d.e.num, d.e.label, d.f.num, d.f.date]) tag(name, d.name);
+  }
+  return pools;
+}
+
 /**
  * One procedural domain; `exclude` lists words (singular or plural) that must not name a table.
  * `invented` domains name their tables with made-up words, which no amount of memorising
  * predicts: only copying from the schema and the question gets them right.
  */
-export function syntheticDomain(random: () => number, index: number, exclude: ReadonlySet<string>, invented = false): DomainSpec {
+export function syntheticDomain(random: () => number, index: number, exclude: ReadonlySet<string>, invented = false, pools: WordPools = GENERIC_POOLS): DomainSpec {
   const allowed = ([one, many]: [string, string]) => !exclude.has(one) && !exclude.has(many);
-  const things = THINGS.filter(allowed);
-  const events = EVENTS.filter(allowed);
+  const things = pools.things.filter(allowed);
+  const events = pools.events.filter(allowed);
   const noun = (pool: [string, string][]): [string, string] => {
     if (!invented) return pick(random, pool);
     let candidate = inventedNoun(random);
     while (!allowed(candidate) || SQL_KEYWORDS.has(candidate[0].toUpperCase()) || SQL_KEYWORDS.has(candidate[1].toUpperCase())) candidate = inventedNoun(random);
     return candidate;
   };
-  const [gOne, gMany] = noun(things);
+  /** An item of `pool` (a column) no fixed domain of the noun `owner` uses (with the generic pools, any item). */
+  const unlike = <T extends readonly unknown[] | { column: string }>(pool: readonly T[], owner: Noun): T => {
+    const ownerDomains = pools.domains.get(owner[0]);
+    const clashes = (item: T) => [...(pools.domains.get(Array.isArray(item) ? item[0] : (item as { column: string }).column) ?? [])].some((d) => ownerDomains?.has(d));
+    let item = pick(random, pool);
+    while (ownerDomains && clashes(item)) item = pick(random, pool);
+    return item;
+  };
+  const gNoun = noun(things);
+  const [gOne, gMany] = gNoun;
   let eNoun = noun(things);
   while (eNoun[0] === gOne) eNoun = noun(things);
   const [eOne, eMany] = eNoun;
   let fNoun = noun(events);
   while (fNoun[0] === gOne || fNoun[0] === eOne) fNoun = noun(events);
   const [fOne, fMany] = fNoun;
-  const place = pick(random, PLACES);
-  const kind = pick(random, KINDS);
-  const eMeasure = pick(random, MEASURES);
-  let fMeasure = pick(random, MEASURES);
-  while (fMeasure[0] === eMeasure[0]) fMeasure = pick(random, MEASURES);
+  const place = unlike(pools.places, gNoun);
+  const kind = unlike(pools.kinds, eNoun);
+  const eMeasure = unlike(pools.measures, eNoun);
+  let fMeasure = unlike(pools.measures, fNoun);
+  while (fMeasure[0] === eMeasure[0]) fMeasure = unlike(pools.measures, fNoun);
   // Category columns are sometimes bare ("status"), sometimes prefixed ("boat_status") as real schemas mix both.
-  const kindColumn = random() < 0.5 ? kind[0] : `${snake(eOne)}_${kind[0]}`;
+  const kindColumn = random() < 0.5 || kind[0].includes('_') ? kind[0] : `${snake(eOne)}_${kind[0]}`;
   // Only the entity's label is sometimes a bare word: two tables with the same bare column would make joins ambiguous.
-  const eLabel = random() < 0.8 ? `${snake(eOne)}_name` : 'title';
+  const fixedLabel = pools.labels.length && random() < 0.3 ? unlike(pools.labels, eNoun) : null;
+  const eLabel = fixedLabel?.column ?? (random() < 0.8 ? `${snake(eOne)}_name` : 'title');
+  const fixedDate = pools.dates.length && random() < 0.3 ? unlike(pools.dates, fNoun) : null;
   return {
     name: `synthetic ${index}`,
     description: `${capital(gMany)}, their ${eMany} and the ${fMany} of those ${eMany}.`,
@@ -170,13 +225,13 @@ export function syntheticDomain(random: () => number, index: number, exclude: Re
     },
     e: {
       table: snake(eMany), id: `${snake(eOne)}_id`, one: eOne, many: eMany, label: eLabel,
-      labels: names(random, 8, capital(eOne)), cat: kindColumn, catPhrase: kindColumn.includes('_') ? kindColumn.replace(/_/g, ' ') : kind[1], cats: split(kind[2]),
+      labels: fixedLabel?.values ?? names(random, 8, capital(eOne)), cat: kindColumn, catPhrase: kindColumn.includes('_') ? kindColumn.replace(/_/g, ' ') : kind[1], cats: split(kind[2]),
       num: eMeasure[0], numPhrase: eMeasure[1], min: eMeasure[2], max: eMeasure[3], int: eMeasure[4],
     },
     f: {
       table: snake(fMany), id: `${snake(fOne)}_id`, one: fOne, many: fMany,
       num: fMeasure[0], numPhrase: fMeasure[1], min: fMeasure[2], max: fMeasure[3], int: fMeasure[4],
-      date: `${snake(fOne)}_date`, datePhrase: `${fOne} date`,
+      date: fixedDate?.column ?? `${snake(fOne)}_date`, datePhrase: fixedDate?.phrase ?? `${fOne} date`,
     },
   };
 }

@@ -95,6 +95,37 @@ describe('the pretraining corpus', () => {
   });
 });
 
+describe("procedural schemas from every domain's words (recipe domainWords)", () => {
+  it("use the held-out domains' nouns and columns, never a fixed domain's table with its own columns, and every gold query runs", async () => {
+    const recipe = { ...DEFAULT_MODEL_RECIPE, documents: 1200, syntheticDomains: 900, domainWords: true };
+    const rows = corpusRows(recipe);
+    expect(corpusRows(recipe)).toEqual(rows);
+    const split = splitDomains(DEFAULT_DATASET_SEED);
+    const test = DOMAINS.filter((d) => split.test.includes(d.name));
+    const text = rows.filter((r) => r.domain.startsWith('synthetic')).map((r) => r.sql_context).join(' ');
+    // The test schemas' words reach the corpus: their tables' nouns and their columns...
+    for (const d of test) for (const column of [d.e.num, d.e.cat, d.f.num]) expect(text, column).toContain(` ${column} `);
+    expect(test.some((d) => new RegExp(`CREATE TABLE ${d.e.table} \\(`).test(text))).toBe(true);
+    // ...but no procedural table named like a fixed domain's has a column of that domain (beyond the
+    // `<noun>_name` / `<noun>_date` any table of that noun gets): no test table recurs.
+    for (const d of DOMAINS) {
+      for (const t of [d.g, d.e, d.f]) {
+        const own = [d.g.cat, d.e.cat, d.e.num, d.e.label, d.f.num, d.f.date].filter((c) => !['name', 'date'].some((suffix) => c === `${t.one.replace(/ /g, '_')}_${suffix}`));
+        for (const [, columns] of text.matchAll(new RegExp(`CREATE TABLE ${t.table} \\(([^)]*)\\)`, 'g'))) {
+          for (const c of own) expect(columns.split(/, | /), `${t.table} with ${c}`).not.toContain(c);
+        }
+      }
+    }
+    for (const r of rows) expect(split.validation.concat(split.test)).not.toContain(r.domain);
+    const SQL = await initSqlJs();
+    expect(rows.map((r) => executeExample(SQL, r)).filter((c) => !c.ok)).toEqual([]);
+    // Off (as shipped), the same recipe's corpus never names a held-out table.
+    const heldOutTables = new Set(DOMAINS.filter((d) => !split.train.includes(d.name)).flatMap((d) => [d.g.table, d.e.table, d.f.table]));
+    const shipped = corpusRows({ ...recipe, domainWords: false }).map((r) => r.sql_context).join(' ');
+    for (const [, table] of shipped.matchAll(/CREATE TABLE (\w+)/g)) expect(heldOutTables.has(table), table).toBe(false);
+  });
+});
+
 describe("the tokenizer's lexicon", () => {
   it("holds every word the generators name things with, the held-out domains' included", () => {
     const words = lexiconWords(DOMAINS);
