@@ -21,6 +21,8 @@ import { SEED_RECIPE, type TrainConfig } from '../train/config';
  */
 export interface DemoOptions {
   modelPath: string;
+  /** The embedded default model (the reading explains its limits), or a folder the user named. */
+  builtInModel: boolean;
   datasetId: number;
   ranks: number[];
   maxSteps: number;
@@ -115,7 +117,7 @@ export async function runDemo(backend: Backend, options: DemoOptions, log: (line
     const rank = (run.config as TrainConfig).lora.r;
     rows.push({ name: run.name, rank, steps: run.summary?.steps ?? null, bestEvalLoss: run.summary?.bestEvalLoss ?? null, trainSeconds: run.summary?.runtimeS ?? null, evalSeconds: evaluated.seconds, metrics: evaluated.metrics });
   }
-  return { eda, rows, seconds: (performance.now() - started) / 1000, reading: demoReading(rows) };
+  return { eda, rows, seconds: (performance.now() - started) / 1000, reading: demoReading(rows, options.builtInModel) };
 }
 
 /** The gain the seed's experiment is judged by: execution accuracy, in points over the baseline. */
@@ -125,7 +127,7 @@ export const DEMO_TARGET_POINTS = 20;
  * What the table says, in a sentence: whether every adapter beat the baseline by the
  * target, and if not, why not - so nobody reads 0% as a broken tool.
  */
-export function demoReading(rows: DemoRow[]): string {
+export function demoReading(rows: DemoRow[], builtInModel = true): string {
   const points = (r: DemoRow) => 100 * (r.metrics.execution.accuracy ?? 0);
   const [baseline, ...adapters] = rows;
   const gains = adapters.map((r) => ({ name: r.name, gain: points(r) - points(baseline) }));
@@ -134,9 +136,13 @@ export function demoReading(rows: DemoRow[]): string {
   const best = gains.reduce((b, g) => (g.gain > b.gain ? g : b));
   return [
     `Not every LoRA run beats the baseline by ${DEMO_TARGET_POINTS} points on execution accuracy (best ${best.name}, ${best.gain >= 0 ? '+' : ''}${best.gain.toFixed(1)}; weakest ${weakest.name}, ${weakest.gain >= 0 ? '+' : ''}${weakest.gain.toFixed(1)}).`,
-    "The built-in model is tiny and was trained on a CPU: it writes SQL's grammar but rarely copies the table and column names of a schema it has not seen, which every test question needs (BENCHMARKS.md, `sqlora demo`).",
-    'The demo shows the workflow; for accurate SQL, fine-tune a real Gemma 3 (`sqlora model download google/gemma-3-1b-it`, or the Models screen).',
-  ].join(' ');
+    builtInModel
+      ? "The built-in model is tiny and was trained on a CPU: it writes SQL's grammar but rarely copies the table and column names of a schema it has not seen, which every test question needs (BENCHMARKS.md, `sqlora demo`)."
+      : `The demo's recipe is scaled for the built-in tiny model (${DEMO_SCALE.maxSteps} steps at learning rate ${DEMO_SCALE.learningRate}): a larger model wants the seed's own recipe (\`sqlora train\`, or the Train screen).`,
+    builtInModel ? 'The demo shows the workflow; for accurate SQL, fine-tune a real Gemma 3 (`sqlora model download google/gemma-3-1b-it`, or the Models screen).' : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
 }
 
 /** The results table in the seed's shape, plus execution accuracy and runtime. */

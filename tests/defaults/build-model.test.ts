@@ -70,15 +70,22 @@ describe('building the default model', () => {
 });
 
 describe('npm run build:default-model', () => {
-  it('refuses a step count that is not a whole number, naming the variable, before it trains', async () => {
+  it('refuses a step count that is not a whole number, an unknown recipe or backend, naming the variable, before it trains', async () => {
     const script = join(import.meta.dirname, '../../scripts/build-default-model.ts');
-    for (const [name, value] of [['SQLORA_MODEL_STEPS', 'abc'], ['SQLORA_MODEL_STEPS', '0'], ['SQLORA_MODEL_COPY_STEPS', '1.5']]) {
+    const cases = [
+      ['SQLORA_MODEL_STEPS', 'abc', 'must be a whole number'],
+      ['SQLORA_MODEL_STEPS', '0', 'must be a whole number'],
+      ['SQLORA_MODEL_COPY_STEPS', '1.5', 'must be a whole number'],
+      ['SQLORA_MODEL_RECIPE', 'gpu2', 'must be one of default, gpu'],
+      ['SQLORA_MODEL_BACKEND', 'metal', 'must be one of webgpu, tensorflow, wasm, cpu'],
+    ];
+    for (const [name, value, message] of cases) {
       const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
         const env = { ...process.env, [name]: value, SQLORA_MODEL_OUT: join(tmpdir(), 'sqlora-never-written') };
         execFile(process.execPath, ['--import', 'tsx', script], { env }, (error, _stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stderr }));
       });
       expect(result.code).toBe(2);
-      expect(result.stderr).toContain(`${name} must be a whole number`);
+      expect(result.stderr).toContain(`${name} ${message}`);
       expect(result.stderr).toContain(`"${value}"`);
     }
   }, 60_000);

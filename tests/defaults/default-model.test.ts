@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,6 +20,7 @@ import { lossAndGrads, makeBatch } from '../../src-main/model/lora-training';
 import { formatExample } from '../../src-main/model/prompt';
 import { ChatTokenizer } from '../../src-main/model/tokenizer';
 import { Tokenizer } from '@huggingface/tokenizers';
+import { sqlora } from '../helpers/cli';
 
 const modelDir = resolve(import.meta.dirname, '../../resources/models/sqlora-tiny-gemma3');
 
@@ -224,4 +225,22 @@ describe('sqlora demo --quick', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 600_000);
+
+  it('--model names another base model folder, checked before anything runs', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sqlora-demo-'));
+    try {
+      const nowhere = join(dataDir, 'nowhere');
+      expect(await sqlora(['demo', '--model', nowhere, '--data-dir', dataDir])).toMatchObject({ code: 2, stderr: expect.stringContaining(`--model ${nowhere}: no such folder`) });
+      // A folder without its tokenizer is refused, naming the file, before the baseline is evaluated.
+      const partial = join(dataDir, 'partial');
+      cpSync(modelDir, partial, { recursive: true });
+      rmSync(join(partial, 'tokenizer.json'));
+      const refused = await sqlora(['demo', '--quick', '--model', partial, '--data-dir', dataDir]);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('tokenizer.json: missing');
+      expect(refused.stderr).not.toContain('baseline on test');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -18,4 +18,11 @@ describe('demoReading', () => {
     expect(reading).toContain('rarely copies the table and column names');
     expect(reading).toContain('sqlora model download google/gemma-3-1b-it');
   });
+
+  it('on a model the user named, blames the scaled recipe, not the built-in model', () => {
+    const reading = demoReading([row('baseline', 0), row('demo r4', 5), row('demo r8', 25), row('demo r16', 3)], false);
+    expect(reading).toMatch(/^Not every LoRA run/);
+    expect(reading).toContain("scaled for the built-in tiny model (60 steps at learning rate 0.002)");
+    expect(reading).not.toContain('built-in model is tiny');
+  });
 });
