@@ -93,8 +93,9 @@ for (const [name, style] of Object.entries(styles)) {
     // The answer is the first line (the chat style may also open with "SQL: ").
     for (const t of result.tokens) outputs.push(tokenizer.decode(t).split('\n')[0].replace(/^SQL:\s*/, ''));
   }
-  const { summary } = await scorePredictions(rows.map((r) => ({ gold: r.sql, context: r.sql_context })), outputs, { extraction: 'none' });
+  const { summary } = await scorePredictions(rows.map((r) => ({ gold: r.sql, context: r.sql_context, complexity: r.sql_complexity })), outputs, { extraction: 'none' });
   console.log(`${name.padEnd(9)} answer loss ${(lossSum / lossTokens).toFixed(3)}  execution accuracy ${summary.execution.correct}/${summary.execution.scored}  outcomes ${JSON.stringify(summary.outcomes)}`);
+  console.log(`          by complexity: ${Object.entries(summary.byComplexity).map(([k, v]) => `${k} ${v.correct}/${v.scored}`).join(', ')}`);
   console.log(`          answer loss by token: ${[...byKind].map(([k, v]) => `${k} ${(v.sum / v.n).toFixed(2)} (${((100 * v.n) / lossTokens).toFixed(0)}%)`).join(', ')}`);
   console.log(`          e.g. gold ${rows[2].sql}\n               pred ${outputs[2]}`);
 }
