@@ -52,6 +52,12 @@ export interface DefaultModelRecipe {
   domainWords: boolean;
   /** Share of documents whose context keeps its INSERT rows (the rest show only CREATE TABLE). */
   rowsShare: number;
+  /**
+   * Share of documents written as a chat turn with a generic instruction (`chatDocument`,
+   * never the seed's prompt), the SQL and `<end_of_turn>` the targets: the base knows
+   * turns and how to end one, as Gemma's -it models do. 0: scripts and exercises only.
+   */
+  chatShare: number;
   hiddenSize: number;
   intermediateSize: number;
   numLayers: number;
@@ -89,6 +95,7 @@ export const DEFAULT_MODEL_RECIPE: DefaultModelRecipe = {
   inventedShare: 0.6,
   domainWords: false,
   rowsShare: 0.5,
+  chatShare: 0,
   hiddenSize: 128,
   intermediateSize: 512,
   numLayers: 4,
@@ -147,6 +154,27 @@ export function corpusDocument(row: TextToSqlRow, keepRows = true): CorpusDocume
     ? { prompt: `-- ${row.domain_description}\n${context}\n\n-- ${row.sql_prompt}\n`, answer: `${row.sql}\n`, rest: `-- ${row.sql_explanation}\n` }
     : { prompt: `-- Question: ${row.sql_prompt}\n-- Tables:\n${context}\n-- Answer:\n`, answer: `${row.sql}\n`, rest: '' };
 }
+
+/** The user turns of the chat documents: generic requests, none of them the seed's prompt (`model/prompt.ts`). */
+const CHAT_REQUESTS: ((question: string, context: string) => string)[] = [
+  (q, c) => `Write a SQLite query for this question.\n\nQuestion: ${q}\n\nTables:\n${c}`,
+  (q, c) => `${c}\n\nUsing the tables above, write the SQL that answers: ${q}`,
+  (q, c) => `Here is a database:\n${c}\n\nGive me the SQL statement for: ${q}`,
+  (q, c) => `${q}\n\nSchema:\n${c}`,
+];
+
+/**
+ * A document as one exchange in Gemma's chat markup: a generic request, then the plain
+ * SQL ending the model's turn. The `<bos>` comes from `encodeDocument`.
+ */
+export function chatDocument(row: TextToSqlRow, keepRows = true): CorpusDocument {
+  const context = keepRows ? row.sql_context : withoutRows(row.sql_context);
+  const request = CHAT_REQUESTS[row.id % CHAT_REQUESTS.length](row.sql_prompt, context);
+  return { prompt: `<start_of_turn>user\n${request}<end_of_turn>\n<start_of_turn>model\n`, answer: `${row.sql}<end_of_turn>`, rest: '\n' };
+}
+
+/** Gemma's turn markers are special tokens: not text for the tokenizer's merges. */
+const withoutTurnMarkers = (text: string): string => text.replace(/<(start|end)_of_turn>/g, '');
 
 /**
  * Token ids of a document (with <bos>, ending in <eos>) and the mask of its target
@@ -219,7 +247,11 @@ export interface BuildReport {
 /** The corpus's documents, in order; which keep their INSERT rows is drawn from the recipe's seed. */
 export function corpusDocuments(recipe: DefaultModelRecipe): CorpusDocument[] {
   const random = seededRandom(recipe.seed * 104729);
-  return corpusRows(recipe).map((row) => corpusDocument(row, random() < recipe.rowsShare));
+  return corpusRows(recipe).map((row) => {
+    const keepRows = random() < recipe.rowsShare;
+    // Drawn only when the recipe has chat documents, so a recipe without them keeps its corpus.
+    return recipe.chatShare > 0 && random() < recipe.chatShare ? chatDocument(row, keepRows) : corpusDocument(row, keepRows);
+  });
 }
 
 /** Documents on validation domains, scored on their answers only: how well the model does on schemas it never saw. */
@@ -248,7 +280,7 @@ export async function buildDefaultModel(outDir: string, recipe: DefaultModelReci
   const lexicon = recipe.lexiconWeight > 0 ? lexiconText() : '';
   const bpe = trainBpe(
     [
-      ...docs.map((d) => d.prompt + d.answer + d.rest),
+      ...docs.map((d) => withoutTurnMarkers(d.prompt + d.answer + d.rest)),
       'Generate the SQL query for the following request based on the provided context.\n\nRequest: \n\nDatabase Context:\nSQL: Explanation:',
       ...Array.from({ length: recipe.lexiconWeight }, () => lexicon),
     ],

@@ -14,7 +14,7 @@ import { ChatTokenizer } from '../../src-main/model/tokenizer';
  * the normal loader and tokenizer read, shaped as the recipe says (key/value heads
  * included), and a second build with the same recipe writes the same bytes.
  */
-const recipe = { ...DEFAULT_MODEL_RECIPE, documents: 120, syntheticDomains: 40, vocabSize: 400, lexiconWeight: 2, hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 2, numKvHeads: 2, headDim: 16, steps: 6, batchSize: 2, seqLen: 128, copySteps: 4 };
+const recipe = { ...DEFAULT_MODEL_RECIPE, documents: 120, syntheticDomains: 40, vocabSize: 400, lexiconWeight: 2, chatShare: 0.25, hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 2, numKvHeads: 2, headDim: 16, steps: 6, batchSize: 2, seqLen: 128, copySteps: 4 };
 
 describe('building the default model', () => {
   let dir: string;

@@ -8,7 +8,7 @@ import { initBackend } from '../../src-main/engine/backend';
 import { trainBpe, tokenizerFiles } from '../../src-main/defaults/bpe-tokenizer';
 import initSqlJs from 'sql.js';
 import { DEFAULT_DATASET_SEED, DOMAINS, splitDomains } from '../../src-main/defaults/dataset-generator';
-import { corpusDocument, corpusDocuments, corpusRows, DEFAULT_MODEL_RECIPE, encodeDocument, lexiconText, withoutRows } from '../../src-main/defaults/default-model';
+import { chatDocument, corpusDocument, corpusDocuments, corpusRows, DEFAULT_MODEL_RECIPE, encodeDocument, lexiconText, withoutRows } from '../../src-main/defaults/default-model';
 import { inventedNoun, lexiconWords, syntheticDomain } from '../../src-main/defaults/synthetic-domains';
 import { SQL_KEYWORDS } from '../../src-main/data/sql-text';
 import { seededRandom } from '../../src-main/train/batching';
@@ -93,6 +93,36 @@ describe('the pretraining corpus', () => {
       expect(tokenizer.decode(answerIds)).toBe(doc.answer);
       expect(tokenizer.decode(ids)).toBe(doc.prompt + doc.answer + doc.rest);
     }
+  });
+});
+
+describe('chat documents (recipe chatShare)', () => {
+  it("are Gemma chat turns with generic requests, never the seed's prompt, the SQL and <end_of_turn> the targets", () => {
+    const tokenizer = ChatTokenizer.load(modelDir);
+    const rows = corpusRows({ ...DEFAULT_MODEL_RECIPE, documents: 8 });
+    const requests = new Set<string>();
+    for (const row of rows) {
+      const doc = chatDocument(row);
+      const { ids, answerMask } = encodeDocument(tokenizer, doc);
+      // The user turn opens exactly as the model's chat template writes one.
+      const opening = tokenizer.encode(tokenizer.applyChatTemplate([{ role: 'user', content: 'x' }], false)).slice(0, 4);
+      expect(ids.slice(0, 4)).toEqual(opening);
+      expect(doc.prompt).not.toContain('Generate the SQL query');
+      expect(doc.prompt).not.toContain('Database Context');
+      expect(doc.prompt).toContain(row.sql_prompt);
+      const targets = ids.filter((_, i) => answerMask[i]);
+      expect(targets.slice(-2)).toEqual([tokenizer.endOfTurnId(), 1]);
+      expect(tokenizer.decode(targets.slice(0, -2))).toBe(row.sql);
+      requests.add(doc.prompt.split(row.sql_prompt)[0].slice(0, 40));
+    }
+    expect(requests.size).toBeGreaterThan(2);
+    // A recipe without them keeps its corpus; with them about that share is chat.
+    const plain = corpusDocuments({ ...DEFAULT_MODEL_RECIPE, documents: 400, syntheticDomains: 300 });
+    expect(plain.some((d) => d.prompt.startsWith('<start_of_turn>'))).toBe(false);
+    const mixed = corpusDocuments({ ...DEFAULT_MODEL_RECIPE, documents: 400, syntheticDomains: 300, chatShare: 0.25 });
+    const chat = mixed.filter((d) => d.prompt.startsWith('<start_of_turn>')).length;
+    expect(chat).toBeGreaterThan(70);
+    expect(chat).toBeLessThan(130);
   });
 });
 
