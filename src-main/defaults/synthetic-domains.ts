@@ -190,11 +190,11 @@ export function syntheticDomain(random: () => number, index: number, exclude: Re
     return candidate;
   };
   /** An item of `pool` (a column) no fixed domain of the noun `owner` uses (with the generic pools, any item). */
+  const clashes = (column: string, owner: Noun) => [...(pools.domains.get(column) ?? [])].some((d) => pools.domains.get(owner[0])?.has(d));
   const unlike = <T extends readonly unknown[] | { column: string }>(pool: readonly T[], owner: Noun): T => {
-    const ownerDomains = pools.domains.get(owner[0]);
-    const clashes = (item: T) => [...(pools.domains.get(Array.isArray(item) ? item[0] : (item as { column: string }).column) ?? [])].some((d) => ownerDomains?.has(d));
+    const column = (item: T) => (Array.isArray(item) ? item[0] : (item as { column: string }).column);
     let item = pick(random, pool);
-    while (ownerDomains && clashes(item)) item = pick(random, pool);
+    while (clashes(column(item), owner)) item = pick(random, pool);
     return item;
   };
   const gNoun = noun(things);
@@ -214,7 +214,7 @@ export function syntheticDomain(random: () => number, index: number, exclude: Re
   const kindColumn = random() < 0.5 || kind[0].includes('_') ? kind[0] : `${snake(eOne)}_${kind[0]}`;
   // Only the entity's label is sometimes a bare word: two tables with the same bare column would make joins ambiguous.
   const fixedLabel = pools.labels.length && random() < 0.3 ? unlike(pools.labels, eNoun) : null;
-  const eLabel = fixedLabel?.column ?? (random() < 0.8 ? `${snake(eOne)}_name` : 'title');
+  const eLabel = fixedLabel?.column ?? (random() < 0.8 || clashes('title', eNoun) ? `${snake(eOne)}_name` : 'title');
   const fixedDate = pools.dates.length && random() < 0.3 ? unlike(pools.dates, fNoun) : null;
   return {
     name: `synthetic ${index}`,
