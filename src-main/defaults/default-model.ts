@@ -16,15 +16,19 @@ import { domainWordPools, lexiconWords, syntheticDomain } from './synthetic-doma
 
 /**
  * The embedded default base model: a small Gemma 3 (the real architecture and
- * on-disk format, a 4,096-entry BPE vocabulary) trained from scratch by the engine
+ * on-disk format, an 8,192-entry BPE vocabulary in which every word the generators name
+ * things with is a whole token) trained from scratch by the engine
  * on generated SQL documents. The documents are schema + question-as-comment +
  * SQL - not the chat prompt the fine-tuning uses - so the base model knows SQL, and
  * LoRA has the real job of teaching it to answer the seed's prompt. Most documents
- * use procedural schemas (`synthetic-domains.ts`), about one per document and most
+ * use procedural schemas (`synthetic-domains.ts`), about one per document, a third
  * named with made-up words: no name recurs often enough to memorise, so the model
  * must copy identifiers from the schema and the question - what unseen domains need.
  * (With 1,500 schemas of real words its held-out answer loss stalled at 4.1 while its
- * training loss kept falling.) Test and validation domains never appear in its corpus.
+ * training loss kept falling.) Test and validation domains never appear in its corpus;
+ * their words do, in other schemas (`domainWords`), as a general model has met every
+ * English word. A quarter of the documents are chat turns with generic requests
+ * (`chatShare`), so the base ends a turn as Gemma's -it models do.
  */
 export const DEFAULT_MODEL_NAME = 'sqlora-tiny-gemma3';
 
@@ -47,7 +51,7 @@ export interface DefaultModelRecipe {
    * Procedural schemas also draw nouns and columns from every fixed domain, held-out
    * ones included, never a domain's noun with its own columns (`domainWordPools`): the
    * model meets every word a test schema uses, as a general model has, but no test
-   * table. false: held-out domains' words never reach the corpus (as shipped).
+   * table. false: held-out domains' words never reach the corpus (session 10's build).
    */
   domainWords: boolean;
   /** Share of documents whose context keeps its INSERT rows (the rest show only CREATE TABLE). */
@@ -72,8 +76,8 @@ export interface DefaultModelRecipe {
   learningRate: number;
   /**
    * Std of the (tied) embedding's random start; the other matrices start at 0.02. A
-   * pilot copying random tokens learned faster from 0.1 (BENCHMARKS.md); the shipped
-   * build used 0.02.
+   * pilot copying random tokens learned faster from 0.1 (BENCHMARKS.md); builds before
+   * session 12 used 0.02.
    */
   embeddingStd: number;
   /**
@@ -87,15 +91,15 @@ export interface DefaultModelRecipe {
 
 export const DEFAULT_MODEL_RECIPE: DefaultModelRecipe = {
   seed: 7,
-  vocabSize: 4096,
-  lexiconWeight: 0,
+  vocabSize: 8192,
+  lexiconWeight: 300,
   documents: 12000,
   syntheticShare: 0.75,
   syntheticDomains: 9000,
-  inventedShare: 0.6,
-  domainWords: false,
-  rowsShare: 0.5,
-  chatShare: 0,
+  inventedShare: 0.3,
+  domainWords: true,
+  rowsShare: 0.3,
+  chatShare: 0.25,
   hiddenSize: 128,
   intermediateSize: 512,
   numLayers: 4,
@@ -107,29 +111,24 @@ export const DEFAULT_MODEL_RECIPE: DefaultModelRecipe = {
   batchSize: 4,
   seqLen: 384,
   learningRate: 3e-3,
-  embeddingStd: 0.02,
+  embeddingStd: 0.1,
   copySteps: 0,
 };
 
 /**
  * For a build on a GPU (`SQLORA_MODEL_RECIPE=gpu SQLORA_MODEL_BACKEND=webgpu`, or gpu-run's
  * build-model mode): what the CPU builds lacked - far more tokens (5x the documents,
- * 8x the batch; 3,000 steps are 37 M tokens, 14 passes of the CPU build's corpus), with
- * what the CPU pilots favoured: 4 KV heads, embedding std 0.1, a copy warm-up (4 M
- * tokens), and the lexicon in an 8,192-entry vocabulary so names are whole tokens
- * (BENCHMARKS.md). Not yet run: no GPU was lent since it was written.
+ * 8x the batch: 3,000 steps of 32 x 384 are 37 M tokens, 18 times the CPU build's) - and
+ * 4 KV heads, which copied better in the CPU pilots but make every step (LoRA's too) about
+ * twice as slow on a CPU (BENCHMARKS.md). Not yet run: no GPU was lent since it was written.
  */
 export const GPU_MODEL_RECIPE: DefaultModelRecipe = {
   ...DEFAULT_MODEL_RECIPE,
-  vocabSize: 8192,
-  lexiconWeight: 300,
   documents: 60000,
   syntheticDomains: 45000,
   numKvHeads: 4,
-  embeddingStd: 0.1,
   batchSize: 32,
   steps: 3000,
-  copySteps: 1000,
 };
 
 /** A pretraining document in three parts; `answer` (and the closing <eos>) are the loss targets. */

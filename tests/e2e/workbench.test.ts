@@ -15,7 +15,7 @@ import { fixture, haveFixtures } from '../helpers/fixtures';
  * trained on; the Train form refusing bad values, then a run paused, killed,
  * resumed and finished, and a 4/8/16 sweep; Compare with a baseline; the
  * Playground with Monaco. Every screen passes axe in light and dark and leaves a
- * screenshot for the docs. The model is the built-in one (1.5M parameters), so
+ * screenshot for the docs. The model is the built-in one (2.0M parameters), so
  * training and generation take seconds on a CPU.
  */
 const chromiumPath = process.env.CHROME_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
@@ -99,7 +99,7 @@ describe.skipIf(skip)('the workbench in a browser', () => {
     await guide.getByRole('button', { name: 'Train LoRA at ranks 4, 8 and 16' }).click();
     await expect.poll(() => main().locator('h1').innerText()).toBe('Train');
     expect(await page.getByLabel('Sweep ranks 4, 8, 16').isChecked()).toBe(true);
-    expect(await field('Learning rate').inputValue()).toBe('0.002');
+    expect(await field('Learning rate').inputValue()).toBe('0.0005');
     expect(await page.getByRole('button', { name: 'Start 3 runs (r 4, 8, 16)' }).count()).toBe(1);
     await guide.getByRole('button', { name: 'Hide this guide' }).click();
     await page.reload();

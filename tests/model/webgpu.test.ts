@@ -110,11 +110,21 @@ describe.skipIf(!webgpuAdapter)('the engine on webgpu', () => {
     gpu.losses.forEach((loss, i) => expect(Math.abs(loss - wasm.losses[i])).toBeLessThanOrEqual(1e-3));
     gpu.evalLosses.forEach((loss, i) => expect(Math.abs(loss - wasm.evalLosses[i])).toBeLessThanOrEqual(1e-3));
     expect(Object.keys(gpu.tensors)).toHaveLength(32);
-    for (const [key, data] of Object.entries(wasm.tensors)) {
-      const scale = Math.max(...data.map(Math.abs));
-      let diff = 0;
-      gpu.tensors[key].forEach((v, i) => (diff = Math.max(diff, Math.abs(v - data[i]))));
-      expect(diff, key).toBeLessThanOrEqual(1e-3 * scale);
+    // Compared as each projection's update B x A, in relative Frobenius norm: AdamW moves a weight whose
+    // gradient is float noise by about lr either way, so single weights after a few steps differ by
+    // more than the gradients do (those are checked one by one in parity.test.ts). Measured on the
+    // built-in model: 2.6e-3 at worst (layer 1 v_proj), 1e-4 typical; a wrong kernel is off by O(1).
+    for (const key of Object.keys(wasm.tensors).filter((k) => k.endsWith('lora_A.weight'))) {
+      const bKey = key.replace('lora_A', 'lora_B');
+      const want = loraDelta(wasm.tensors[key], wasm.tensors[bKey], 4);
+      const got = loraDelta(gpu.tensors[key], gpu.tensors[bKey], 4);
+      let norm = 0;
+      let error = 0;
+      want.forEach((v, i) => {
+        norm += v * v;
+        error += (v - got[i]) ** 2;
+      });
+      expect(Math.sqrt(error / norm), key).toBeLessThanOrEqual(1e-2);
     }
     expect(gpu.texts).toEqual(wasm.texts);
   }, 300_000);
@@ -169,3 +179,12 @@ describe.skipIf(!webgpuAdapter)('the engine on webgpu', () => {
     expect(Number(r.lossLast)).toBeLessThan(Number(r.lossFirst));
   }, 180_000);
 });
+
+/** B x A, the update LoRA adds to a projection's weight (A is r x in, B is out x r, row-major). */
+function loraDelta(a: Float32Array, b: Float32Array, r: number): Float32Array {
+  const inputs = a.length / r;
+  const outputs = b.length / r;
+  const delta = new Float32Array(outputs * inputs);
+  for (let o = 0; o < outputs; o++) for (let k = 0; k < r; k++) for (let i = 0; i < inputs; i++) delta[o * inputs + i] += b[o * r + k] * a[k * inputs + i];
+  return delta;
+}
