@@ -11,8 +11,9 @@ import { SEED_RECIPE, type TrainConfig } from '../train/config';
  * API the app uses.
  *
  * Scaling (the seed's recipe is for a 1B model and 5,000 examples over 3 epochs):
- * learning rate 2e-3 instead of 2e-5 (a 1.5M-parameter model and its LoRA factors
- * need larger steps), 8 examples per optimiser step as a batch of 8 instead of 1 x 8
+ * learning rate 5e-4 instead of 2e-5 (a 2M-parameter model and its LoRA factors
+ * take larger steps; at 1e-3 and 2e-3 the adapters' greedy outputs fell into
+ * repetition, BENCHMARKS.md), 8 examples per optimiser step as a batch of 8 instead of 1 x 8
  * accumulation (the same gradient, faster on a CPU), at most 60 optimiser steps,
  * evaluation every 20 steps on 32 validation examples, max length 384 tokens (fewer
  * than the first 80 / 48, for time; BENCHMARKS.md has the measured runtime). Alpha,
@@ -32,7 +33,7 @@ export interface DemoOptions {
   maxNewTokens: number;
 }
 
-export const DEMO_SCALE = { learningRate: 2e-3, batchSize: 8, gradAccumulation: 1, maxLength: 384, maxSteps: 60, evalSteps: 20, evalLimit: 32, testLimit: 100, maxNewTokens: 128 };
+export const DEMO_SCALE = { learningRate: 5e-4, batchSize: 8, gradAccumulation: 1, maxLength: 384, maxSteps: 60, evalSteps: 20, evalLimit: 32, testLimit: 100, maxNewTokens: 128 };
 
 export interface DemoRow {
   name: string;
@@ -137,7 +138,7 @@ export function demoReading(rows: DemoRow[], builtInModel = true): string {
   return [
     `Not every LoRA run beats the baseline by ${DEMO_TARGET_POINTS} points on execution accuracy (best ${best.name}, ${best.gain >= 0 ? '+' : ''}${best.gain.toFixed(1)}; weakest ${weakest.name}, ${weakest.gain >= 0 ? '+' : ''}${weakest.gain.toFixed(1)}).`,
     builtInModel
-      ? "The built-in model is tiny and was trained on a CPU: it writes SQL's grammar but rarely copies the table and column names of a schema it has not seen, which every test question needs (BENCHMARKS.md, `sqlora demo`)."
+      ? "The built-in model is tiny and was trained on a CPU: it writes SQL's grammar and a schema's names, but on a schema it has not seen it rarely picks the right table and columns for the question, which every test question needs (BENCHMARKS.md, `sqlora demo`)."
       : `The demo's recipe is scaled for the built-in tiny model (${DEMO_SCALE.maxSteps} steps at learning rate ${DEMO_SCALE.learningRate}): a larger model wants the seed's own recipe (\`sqlora train\`, or the Train screen).`,
     builtInModel ? 'The demo shows the workflow; for accurate SQL, fine-tune a real Gemma 3 (`sqlora model download google/gemma-3-1b-it`, or the Models screen).' : '',
   ]

@@ -15,14 +15,14 @@ describe('demoReading', () => {
   it('otherwise names the best and weakest gains, the reason and the way to accurate SQL', () => {
     const reading = demoReading([row('baseline', 0), row('demo r4', 0), row('demo r8', 25), row('demo r16', 3)]);
     expect(reading).toMatch(/^Not every LoRA run beats the baseline by 20 points on execution accuracy \(best demo r8, \+25\.0; weakest demo r4, \+0\.0\)\./);
-    expect(reading).toContain('rarely copies the table and column names');
+    expect(reading).toContain('rarely picks the right table and columns');
     expect(reading).toContain('sqlora model download google/gemma-3-1b-it');
   });
 
   it('on a model the user named, blames the scaled recipe, not the built-in model', () => {
     const reading = demoReading([row('baseline', 0), row('demo r4', 5), row('demo r8', 25), row('demo r16', 3)], false);
     expect(reading).toMatch(/^Not every LoRA run/);
-    expect(reading).toContain("scaled for the built-in tiny model (60 steps at learning rate 0.002)");
+    expect(reading).toContain("scaled for the built-in tiny model (60 steps at learning rate 0.0005)");
     expect(reading).not.toContain('built-in model is tiny');
   });
 });
