@@ -118,9 +118,9 @@ export const DEFAULT_MODEL_RECIPE: DefaultModelRecipe = {
 /**
  * For a build on a GPU (`SQLORA_MODEL_RECIPE=gpu SQLORA_MODEL_BACKEND=webgpu`, or gpu-run's
  * build-model mode): what the CPU builds lacked - far more tokens (5x the documents,
- * 8x the batch: 3,000 steps of 32 x 384 are 37 M tokens, 18 times the CPU build's) - and
- * 4 KV heads, which copied better in the CPU pilots but make every step (LoRA's too) about
- * twice as slow on a CPU (BENCHMARKS.md). Not yet run: no GPU was lent since it was written.
+ * 8x the batch: 3,000 steps of 32 x 384 are 37 M tokens, 13 times the CPU build's 2.8 M) -
+ * and 4 KV heads, which copied better in the CPU pilots but make every step (LoRA's too)
+ * dearer on a CPU (session 9's demo: 1.3x the training time per rank; BENCHMARKS.md). Not yet run: no GPU was lent since it was written.
  */
 export const GPU_MODEL_RECIPE: DefaultModelRecipe = {
   ...DEFAULT_MODEL_RECIPE,
