@@ -18,17 +18,18 @@ import { domainWordPools, lexiconWords, syntheticDomain } from './synthetic-doma
  * The embedded default base model: a small Gemma 3 (the real architecture and
  * on-disk format, an 8,192-entry BPE vocabulary in which every word the generators name
  * things with is a whole token) trained from scratch by the engine
- * on generated SQL documents. The documents are schema + question-as-comment +
- * SQL - not the chat prompt the fine-tuning uses - so the base model knows SQL, and
- * LoRA has the real job of teaching it to answer the seed's prompt. Most documents
- * use procedural schemas (`synthetic-domains.ts`), about one per document, a third
- * named with made-up words: no name recurs often enough to memorise, so the model
- * must copy identifiers from the schema and the question - what unseen domains need.
+ * on generated SQL documents: scripts and worked exercises (schema, question as a
+ * comment, SQL) and, a quarter of them (`chatShare`), chat turns with generic requests,
+ * so the base ends a turn as Gemma's -it models do. None uses the seed's prompt: the base
+ * model knows SQL, and LoRA has the real job of teaching it to answer that prompt.
+ * Most documents use procedural schemas (`synthetic-domains.ts`), about one per
+ * document, a third named with made-up words: no schema recurs often enough to
+ * memorise, so the model must copy identifiers from the schema and the question -
+ * what unseen domains need.
  * (With 1,500 schemas of real words its held-out answer loss stalled at 4.1 while its
  * training loss kept falling.) Test and validation domains never appear in its corpus;
  * their words do, in other schemas (`domainWords`), as a general model has met every
- * English word. A quarter of the documents are chat turns with generic requests
- * (`chatShare`), so the base ends a turn as Gemma's -it models do.
+ * English word.
  */
 export const DEFAULT_MODEL_NAME = 'sqlora-tiny-gemma3';
 
@@ -120,7 +121,8 @@ export const DEFAULT_MODEL_RECIPE: DefaultModelRecipe = {
  * build-model mode): what the CPU builds lacked - far more tokens (5x the documents,
  * 8x the batch: 3,000 steps of 32 x 384 are 37 M tokens, 13 times the CPU build's 2.8 M) -
  * and 4 KV heads, which copied better in the CPU pilots but make every step (LoRA's too)
- * dearer on a CPU (session 9's demo: 1.3x the training time per rank; BENCHMARKS.md). Not yet run: no GPU was lent since it was written.
+ * dearer on a CPU (session 9's demo: 1.3x the training time per rank; BENCHMARKS.md).
+ * Not yet run: no GPU was lent since it was written.
  */
 export const GPU_MODEL_RECIPE: DefaultModelRecipe = {
   ...DEFAULT_MODEL_RECIPE,
