@@ -64,6 +64,7 @@ export async function benchTrain(options: TrainBenchOptions): Promise<Record<str
   const warm = newStepModel();
   await warm.step.accumulate(batches[0].map((i) => encoded[i]), 0);
   await warm.step.step({ tokens: 1, lr: 1e-3, weightDecay: 0, maxGradNorm: 1 });
+  await warm.step.readStats();
   warm.step.dispose();
   warm.adapter.dispose();
 
@@ -75,6 +76,7 @@ export async function benchTrain(options: TrainBenchOptions): Promise<Record<str
     await raw.step.step({ tokens, lr: 1e-3, weightDecay: 0.01, maxGradNorm: 1 });
     labelled += tokens;
   }
+  await raw.step.readStats();
   const rawS = (performance.now() - r0) / 1000;
   raw.step.dispose();
   raw.adapter.dispose();
@@ -96,6 +98,8 @@ export async function benchTrain(options: TrainBenchOptions): Promise<Record<str
   const measured: StepModel = {
     accumulate: timed('computeS', real.step.accumulate.bind(real.step)),
     step: timed('computeS', real.step.step.bind(real.step)),
+    // Waiting for the device to finish the steps is compute too.
+    readStats: timed('computeS', real.step.readStats.bind(real.step)),
     evalLoss: real.step.evalLoss.bind(real.step),
     save: timed('saveS', real.step.save.bind(real.step)),
     load: real.step.load.bind(real.step),

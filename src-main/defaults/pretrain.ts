@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, clipFactor } from '../model/adamw';
+import { AdamW, clipByGlobalNorm } from '../model/adamw';
 import { throwIfDeviceFailed } from '../model/device-limits';
 import { disposeInputs, type Gemma3Model } from '../model/gemma3';
-import { oneHotFloat, selectRows } from '../model/grad';
+import { flatten, oneHotFloat, selectRows } from '../model/grad';
 import { matMul } from '../model/matmul';
 import { learningRateAt } from '../train/schedule';
 import { seededRandom } from '../train/batching';
@@ -57,8 +57,8 @@ export async function pretrain(model: Gemma3Model, corpus: PretrainCorpus, optio
   const random = seededRandom(options.seed);
   const inputs = model.fullSequenceInputs(Array.from({ length: B }, () => new Array<number>(T).fill(1)));
   const started = performance.now();
-  let windowLoss = 0;
-  let windowSteps = 0;
+  // Each step's loss stays on the device until the log step reads the window's at once.
+  let windowLosses: tf.Scalar[] = [];
   let windowStart = performance.now();
   try {
     for (let step = 1; step <= options.steps; step++) {
@@ -86,27 +86,30 @@ export async function pretrain(model: Gemma3Model, corpus: PretrainCorpus, optio
         return tf.mean(tf.sub(tf.logSumExp(logits, -1), picked)) as tf.Scalar;
       }, variables);
       const list = variables.map((v) => grads[v.name]);
-      const { factor } = await clipFactor(list, 1.0);
-      const clipped = factor < 1 ? tf.tidy(() => list.map((g) => tf.mul(g, factor))) : list;
+      const flat = flatten(list);
+      const { clipped, norm } = clipByGlobalNorm(flat, 1.0);
       const lr = learningRateAt('cosine', options.learningRate, step - 1, options.steps, options.warmupRatio);
       optimizer.apply(clipped, { lr, weightDecay: options.weightDecay });
-      const loss = (await value.data())[0];
-      tf.dispose([value, idsT, rowsT, targetsT, ...list, ...(clipped === list ? [] : clipped)]);
-      // A GPU error (an oversized binding, out of memory) leaves garbage, not an exception: stop here.
-      throwIfDeviceFailed();
-      if (!Number.isFinite(loss)) throw new Error(`pretraining diverged at step ${step} (loss ${loss})`);
-      windowLoss += loss;
-      windowSteps += 1;
+      tf.dispose([idsT, rowsT, targetsT, norm, flat, clipped, ...list]);
+      windowLosses.push(value);
       if (step % (options.logEvery ?? 25) === 0 || step === options.steps) {
+        const stacked = tf.stack(windowLosses);
+        tf.dispose(windowLosses);
+        windowLosses = [];
+        const losses = (await stacked.data()) as Float32Array;
+        stacked.dispose();
+        // A GPU error (an oversized binding, out of memory) leaves garbage, not an exception: stop here.
+        throwIfDeviceFailed();
+        const firstBad = losses.findIndex((l) => !Number.isFinite(l));
+        if (firstBad >= 0) throw new Error(`pretraining diverged at step ${step - losses.length + 1 + firstBad} (loss ${losses[firstBad]})`);
         const seconds = (performance.now() - windowStart) / 1000;
-        await options.onLog?.({ step, loss: windowLoss / windowSteps, learningRate: lr, tokensPerS: (windowSteps * B * T) / seconds });
-        windowLoss = 0;
-        windowSteps = 0;
+        await options.onLog?.({ step, loss: losses.reduce((a, b) => a + b, 0) / losses.length, learningRate: lr, tokensPerS: (losses.length * B * T) / seconds });
         windowStart = performance.now();
       }
     }
   } finally {
     disposeInputs(inputs);
+    tf.dispose(windowLosses);
     optimizer.dispose();
   }
   return { seconds: (performance.now() - started) / 1000 };

@@ -17,6 +17,14 @@ export function customGrad1<T extends tf.Tensor>(forward: (x: tf.Tensor, save: t
  */
 export const sumAll = (tensors: tf.Tensor[]): tf.Tensor => tensors.reduce((sum, t) => tf.add(sum, t));
 
+/**
+ * Tensors as one flat vector, in order: clipping and AdamW are then 23 kernels for all
+ * of a step's tensors instead of about 19 per tensor (3,951 for Gemma-3-1b's 208 LoRA
+ * tensors, 29% of a step's GPU dispatches). tfjs-webgpu's concat groups its
+ * inputs to fit the shader buffer limit.
+ */
+export const flatten = (tensors: tf.Tensor[]): tf.Tensor1D => tf.tidy(() => tf.concat(tensors.map((t) => tf.reshape(t, [-1]))) as tf.Tensor1D);
+
 export const oneHotFloat = (indices: tf.Tensor1D, depth: number): tf.Tensor2D => tf.cast(tf.oneHot(indices, depth), 'float32') as tf.Tensor2D;
 
 /**

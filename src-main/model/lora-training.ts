@@ -2,12 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EncodedExample, StepModel } from '../train/trainer';
-import { AdamW, clipFactor } from './adamw';
+import { AdamW, clipByGlobalNorm } from './adamw';
 import type { Gemma3Model, LayerLora, LoraOptions } from './gemma3';
 import type { Projection } from './weights';
 import { disposeInputs } from './gemma3';
 import { LoraAdapter } from './lora';
-import { selectRows } from './grad';
+import { flatten, selectRows } from './grad';
 import { throwIfDeviceFailed } from './device-limits';
 import { chunkedCrossEntropySum } from './loss';
 import { SafetensorsFile, writeSafetensors } from './safetensors';
@@ -54,12 +54,14 @@ export interface LossOptions {
 }
 
 /**
- * Sum of token losses over a batch, and d(sum)/d(every LoRA variable) when asked.
- * `grads` follows `adapter.variables()` order, in the transposed (engine) layout.
+ * Sum of token losses over a batch, and d(sum)/d(every LoRA variable) when asked, all
+ * left on the device: the loss is a scalar tensor the caller owns, so a training step
+ * queues its forward and backward without waiting for the host. `grads` follows
+ * `adapter.variables()` order, in the transposed (engine) layout.
  */
-export async function lossAndGrads(model: Gemma3Model, adapter: LoraAdapter | null, batch: Batch, options: LossOptions): Promise<{ lossSum: number; tokens: number; grads: tf.Tensor[] | null }> {
+export function deviceLossAndGrads(model: Gemma3Model, adapter: LoraAdapter | null, batch: Batch, options: LossOptions): { loss: tf.Scalar; tokens: number; grads: tf.Tensor[] | null } {
   const tokens = batch.targets.length;
-  if (tokens === 0) return { lossSum: 0, tokens: 0, grads: options.withGrad && adapter ? adapter.variables().map((v) => tf.zerosLike(v)) : null };
+  if (tokens === 0) return { loss: tf.scalar(0), tokens: 0, grads: options.withGrad && adapter ? adapter.variables().map((v) => tf.zerosLike(v)) : null };
   const inputs = model.fullSequenceInputs(batch.attentionMask);
   const ids = tf.tensor2d(batch.ids, undefined, 'int32');
   const rows = tf.tensor1d(batch.rows, 'int32');
@@ -72,15 +74,12 @@ export async function lossAndGrads(model: Gemma3Model, adapter: LoraAdapter | nu
   const layerInputs: tf.Tensor2D[] = [];
   try {
     if (!options.withGrad || !adapter) {
-      const value = tf.tidy(() => {
+      const loss = tf.tidy(() => {
         let x = model.embedTokens(ids);
         for (let i = 0; i < model.config.numLayers; i++) x = model.layer(x, i, inputs, layerLora(i), loraOptions).y;
         return head(x);
       });
-      const lossSum = (await value.data())[0];
-      value.dispose();
-      throwIfDeviceFailed();
-      return { lossSum, tokens, grads: null };
+      return { loss, tokens, grads: null };
     }
 
     // Activation checkpointing by hand: a forward pass without a tape keeps only
@@ -88,9 +87,7 @@ export async function lossAndGrads(model: Gemma3Model, adapter: LoraAdapter | nu
     // recomputing one layer at a time under tf.grads with the incoming gradient.
     layerInputs.push(model.embedTokens(ids));
     for (let i = 0; i < model.config.numLayers; i++) layerInputs.push(tf.tidy(() => model.layer(layerInputs[i], i, inputs, layerLora(i), loraOptions).y));
-    const { value, grads: headGrads } = tf.valueAndGrads(head)([layerInputs[model.config.numLayers]]);
-    const lossSum = (await value.data())[0];
-    value.dispose();
+    const { value: loss, grads: headGrads } = tf.valueAndGrads(head)([layerInputs[model.config.numLayers]]);
 
     const gradsByKey = new Map<string, tf.Tensor>();
     const lowest = Math.min(...adapter.spec.layers);
@@ -113,17 +110,39 @@ export async function lossAndGrads(model: Gemma3Model, adapter: LoraAdapter | nu
     }
     dx.dispose();
     const grads = [...adapter.pairs.keys()].flatMap((k) => [gradsByKey.get(`${k}.A`)!, gradsByKey.get(`${k}.B`)!]);
-    return { lossSum, tokens, grads };
+    return { loss, tokens, grads };
   } finally {
     disposeInputs(inputs);
     tf.dispose([ids, rows, ...layerInputs]);
   }
 }
 
+/** `deviceLossAndGrads` with the loss read back: one host round trip, for evaluation and tests. */
+export async function lossAndGrads(model: Gemma3Model, adapter: LoraAdapter | null, batch: Batch, options: LossOptions): Promise<{ lossSum: number; tokens: number; grads: tf.Tensor[] | null }> {
+  const { loss, tokens, grads } = deviceLossAndGrads(model, adapter, batch, options);
+  const lossSum = await readAndDispose(loss);
+  return { lossSum, tokens, grads };
+}
+
+/** Reads a scalar and frees it; a GPU error reported meanwhile throws instead of returning garbage. */
+async function readAndDispose(t: tf.Tensor): Promise<number> {
+  try {
+    return (await t.data())[0];
+  } finally {
+    t.dispose();
+    throwIfDeviceFailed();
+  }
+}
+
 /** The engine side of the training loop for one adapter on one base model. */
 export class LoraStepModel implements StepModel {
   private optimizer: AdamW;
-  private accumulated: tf.Tensor[] | null = null;
+  /** Gradient sum of the micro-batches since the last step, flat in `adapter.variables()` order. */
+  private accumulated: tf.Tensor1D | null = null;
+  /** Loss sum of the micro-batches since the last step, on the device. */
+  private stepLoss: tf.Scalar | null = null;
+  /** [loss sum, gradient norm] of each step `readStats` has not returned yet. */
+  private unread: tf.Tensor1D[] = [];
 
   constructor(
     readonly model: Gemma3Model,
@@ -137,44 +156,65 @@ export class LoraStepModel implements StepModel {
     // Let the engine process read pause/cancel messages (and the GPU report errors) between micro-batches.
     await new Promise((resolve) => setImmediate(resolve));
     throwIfDeviceFailed();
-    const { lossSum, tokens, grads } = await lossAndGrads(this.model, this.adapter, makeBatch(batch, this.model.config.padTokenId), {
+    const { loss, tokens, grads } = deviceLossAndGrads(this.model, this.adapter, makeBatch(batch, this.model.config.padTokenId), {
       withGrad: true,
       dropoutSeed: position,
       chunkRows: this.options.chunkRows,
     });
+    const flat = flatten(grads!);
+    tf.dispose(grads!);
     if (!this.accumulated) {
-      this.accumulated = grads;
+      this.accumulated = flat;
+      this.stepLoss = loss;
     } else {
-      const previous = this.accumulated;
-      this.accumulated = previous.map((g, i) => tf.add(g, grads![i]));
-      tf.dispose([...previous, ...grads!]);
+      const previous = [this.accumulated, this.stepLoss!];
+      this.accumulated = tf.add(this.accumulated, flat);
+      this.stepLoss = tf.add(this.stepLoss!, loss);
+      tf.dispose([...previous, flat, loss]);
     }
-    return { lossSum, tokens };
+    return { tokens };
   }
 
   async step({ tokens, lr, weightDecay, maxGradNorm }: { tokens: number; lr: number; weightDecay: number; maxGradNorm: number }) {
-    if (!this.accumulated) throw new Error('step() before any accumulate()');
-    const sums = this.accumulated;
+    if (!this.accumulated || !this.stepLoss) throw new Error('step() before any accumulate()');
+    const sum = this.accumulated;
+    const loss = this.stepLoss;
     this.accumulated = null;
-    const mean = tf.tidy(() => sums.map((g) => tf.div(g, Math.max(tokens, 1))));
-    tf.dispose(sums);
-    const { norm, factor } = await clipFactor(mean, maxGradNorm);
-    const clipped = factor < 1 ? tf.tidy(() => mean.map((g) => tf.mul(g, factor))) : mean;
+    this.stepLoss = null;
+    const mean = tf.div(sum, Math.max(tokens, 1)) as tf.Tensor1D;
+    const { clipped, norm } = clipByGlobalNorm(mean, maxGradNorm);
     this.optimizer.apply(clipped, { lr, weightDecay });
-    tf.dispose(clipped === mean ? mean : [...mean, ...clipped]);
-    return { gradNorm: norm };
+    this.unread.push(tf.tidy(() => tf.stack([loss, norm]) as tf.Tensor1D));
+    tf.dispose([sum, mean, clipped, loss, norm]);
+  }
+
+  async readStats() {
+    if (!this.unread.length) return [];
+    const all = tf.concat(this.unread);
+    tf.dispose(this.unread);
+    this.unread = [];
+    try {
+      const values = await all.data();
+      throwIfDeviceFailed();
+      return Array.from({ length: values.length / 2 }, (_, i) => ({ lossSum: values[2 * i], gradNorm: values[2 * i + 1] }));
+    } finally {
+      all.dispose();
+    }
   }
 
   async evalLoss(examples: EncodedExample[], batchSize: number): Promise<number> {
-    let lossSum = 0;
+    // Batches summed on the device, read once.
+    let lossSum: tf.Scalar = tf.scalar(0);
     let tokens = 0;
     for (let i = 0; i < examples.length; i += batchSize) {
-      const r = await lossAndGrads(this.model, this.adapter, makeBatch(examples.slice(i, i + batchSize), this.model.config.padTokenId), { withGrad: false, chunkRows: this.options.chunkRows });
-      lossSum += r.lossSum;
+      const r = deviceLossAndGrads(this.model, this.adapter, makeBatch(examples.slice(i, i + batchSize), this.model.config.padTokenId), { withGrad: false, chunkRows: this.options.chunkRows });
+      const previous = lossSum;
+      lossSum = tf.add(previous, r.loss);
+      tf.dispose([previous, r.loss]);
       tokens += r.tokens;
     }
-    throwIfDeviceFailed();
-    return tokens ? lossSum / tokens : Number.NaN;
+    const sum = await readAndDispose(lossSum);
+    return tokens ? sum / tokens : Number.NaN;
   }
 
   async save(dir: string, { withOptimizer }: { withOptimizer: boolean }) {
@@ -221,6 +261,6 @@ export class LoraStepModel implements StepModel {
 
   dispose(): void {
     this.optimizer.dispose();
-    if (this.accumulated) tf.dispose(this.accumulated);
+    tf.dispose([...(this.accumulated ? [this.accumulated] : []), ...(this.stepLoss ? [this.stepLoss] : []), ...this.unread]);
   }
 }

@@ -20,20 +20,28 @@ export interface EncodedExample {
   labels: number[];
 }
 
-/** What the loop needs from the model. Gradients accumulate inside it between `step`s. */
+/**
+ * What the loop needs from the model. Gradients and the loss accumulate inside it
+ * between `step`s; losses and gradient norms stay with it (on a GPU, on the device) until
+ * `readStats`, which the loop calls once per logging interval, so a step never waits on a
+ * round trip to the host.
+ */
 export interface StepModel {
   /**
-   * Forward + backward on a micro-batch; adds d(sum of token losses)/dθ to the accumulator.
-   * `position` counts micro-batches from the start of the run (resumes included), so
-   * anything random in it - LoRA dropout - is the same whether or not the run was interrupted.
+   * Forward + backward on a micro-batch; adds d(sum of token losses)/dθ and the loss sum
+   * to the accumulator. Returns the number of labelled tokens. `position` counts
+   * micro-batches from the start of the run (resumes included), so anything random in
+   * it - LoRA dropout - is the same whether or not the run was interrupted.
    */
-  accumulate(batch: EncodedExample[], position: number): Promise<{ lossSum: number; tokens: number }>;
+  accumulate(batch: EncodedExample[], position: number): Promise<{ tokens: number }>;
   /**
    * Scale the accumulated gradients by 1/tokens (so accumulation of 8 x batch 1
    * equals batch 8, as in transformers), clip to maxGradNorm, take one AdamW step
-   * at `lr`, zero the accumulator. Returns the norm before clipping.
+   * at `lr`, zero the accumulator.
    */
-  step(options: { tokens: number; lr: number; weightDecay: number; maxGradNorm: number }): Promise<{ gradNorm: number }>;
+  step(options: { tokens: number; lr: number; weightDecay: number; maxGradNorm: number }): Promise<void>;
+  /** Loss sum and gradient norm before clipping of every step since the last call, oldest first. */
+  readStats(): Promise<StepStats[]>;
   /** Mean token loss over examples, no gradients, dropout off. */
   evalLoss(examples: EncodedExample[], batchSize: number): Promise<number>;
   /** Adapter (PEFT format) + optimiser state + dropout RNG into `dir`. */
@@ -42,6 +50,11 @@ export interface StepModel {
   load(dir: string): Promise<void>;
   /** Bytes the backend holds now. */
   memoryBytes(): number;
+}
+
+export interface StepStats {
+  lossSum: number;
+  gradNorm: number;
 }
 
 export interface LogEvent {
@@ -152,7 +165,35 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let windowStart = elapsed();
   let windowLoss = 0;
   let windowLossTokens = 0;
+  let gradNorm = Number.NaN;
   let epochBatchList = batchesOf(state.epoch);
+
+  // Steps taken whose loss and norm the model still holds. They are read all at once at
+  // each logging step and before an evaluation, a checkpoint or the end - so a
+  // checkpoint never holds weights from a step whose loss was not finite.
+  let unread: { step: number; tokens: number }[] = [];
+  /** Takes the unread steps into the totals; says why the run diverged, if one did. */
+  const readStats = async (): Promise<string | null> => {
+    if (!unread.length) return null;
+    const stats = await model.readStats();
+    const steps = unread;
+    unread = [];
+    if (stats.length !== steps.length) throw new Error(`the model reported ${stats.length} steps, the loop took ${steps.length}`);
+    for (const [i, { lossSum, gradNorm: norm }] of stats.entries()) {
+      const { step, tokens } = steps[i];
+      const loss = lossSum / Math.max(tokens, 1);
+      if (!Number.isFinite(loss)) {
+        const kept = state.lastGoodCheckpoint === null ? 'no checkpoint had been written yet' : `the last good checkpoint (step ${state.lastGoodCheckpoint}) is kept`;
+        return `diverged: the loss became ${loss} at step ${step}; ${kept}`;
+      }
+      state.lossSum += lossSum;
+      state.lossTokens += tokens;
+      windowLoss += lossSum;
+      windowLossTokens += tokens;
+      gradNorm = norm;
+    }
+    return null;
+  };
 
   const checkpoint = async (evalLoss: number | null, isBest: boolean) => {
     const snapshot: LoopState = { ...state, elapsedS: elapsed(), lastGoodCheckpoint: state.step };
@@ -165,7 +206,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     emit({ kind: 'checkpoint', step: state.step, path, evalLoss, isBest, removed });
   };
 
-  const finish = async (stop: StopReason, stoppedBecause: string): Promise<TrainResult> => {
+  const finish = async (requested: StopReason, requestedBecause: string): Promise<TrainResult> => {
+    const diverged = await readStats();
+    const stop = diverged ? 'diverged' : requested;
+    const stoppedBecause = diverged ?? requestedBecause;
     const finalAdapter = join(runDir, 'final');
     if (stop !== 'diverged') await model.save(finalAdapter, { withOptimizer: false });
     const runtimeS = elapsed();
@@ -189,13 +233,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   while (state.step < totalSteps) {
     if (options.signal?.aborted) return finish('cancelled', 'cancelled by the user');
     if (options.shouldPause?.()) {
+      const diverged = await readStats();
+      if (diverged) return finish('diverged', diverged);
       await checkpoint(null, false);
       return finish('paused', `paused at step ${state.step}`);
     }
 
     // One optimiser step = gradAccumulation micro-batches.
     let stepTokens = 0;
-    let stepLoss = 0;
     for (let micro = 0; micro < config.gradAccumulation; micro++) {
       // Cancel between micro-batches too: an optimiser step of the seed's 1 x 8 can take minutes on a CPU.
       if (micro > 0 && options.signal?.aborted) return finish('cancelled', 'cancelled by the user');
@@ -205,27 +250,26 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         epochBatchList = batchesOf(state.epoch);
       }
       const batch = epochBatchList[state.batchIndex++].map((i) => options.train[i]);
-      const { lossSum, tokens } = await model.accumulate(batch, state.step * config.gradAccumulation + micro + 1);
-      stepLoss += lossSum;
+      const { tokens } = await model.accumulate(batch, state.step * config.gradAccumulation + micro + 1);
       stepTokens += tokens;
     }
-    const loss = stepLoss / Math.max(stepTokens, 1);
-    if (!Number.isFinite(loss)) {
-      const kept = state.lastGoodCheckpoint === null ? 'no checkpoint had been written yet' : `the last good checkpoint (step ${state.lastGoodCheckpoint}) is kept`;
-      return finish('diverged', `diverged: the loss became ${loss} at step ${state.step + 1}; ${kept}`);
-    }
     const lr = learningRateAt(config.scheduler, config.learningRate, state.step, totalSteps, config.warmupRatio);
-    const { gradNorm } = await model.step({ tokens: stepTokens, lr, weightDecay: config.weightDecay, maxGradNorm: config.maxGradNorm });
+    await model.step({ tokens: stepTokens, lr, weightDecay: config.weightDecay, maxGradNorm: config.maxGradNorm });
     state.step += 1;
     state.tokens += stepTokens;
-    state.lossSum += stepLoss;
-    state.lossTokens += stepTokens;
     windowTokens += stepTokens;
-    windowLoss += stepLoss;
-    windowLossTokens += stepTokens;
+    unread.push({ step: state.step, tokens: stepTokens });
     const epoch = state.epoch + state.batchIndex / batchesPerEpoch;
 
-    if (state.step % config.loggingSteps === 0 || state.step === totalSteps) {
+    const log = state.step % config.loggingSteps === 0 || state.step === totalSteps;
+    const evaluate = evalSet.length > 0 && (state.step % config.evalSteps === 0 || state.step === totalSteps);
+    const save = state.step % config.saveSteps === 0;
+    if (log || evaluate || save) {
+      const diverged = await readStats();
+      if (diverged) return finish('diverged', diverged);
+    }
+
+    if (log) {
       const now = elapsed();
       const rate = windowTokens / Math.max(now - windowStart, 1e-9);
       emit({
@@ -247,7 +291,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       windowStart = now;
     }
 
-    const evaluate = evalSet.length > 0 && (state.step % config.evalSteps === 0 || state.step === totalSteps);
     let stopEarly = false;
     if (evaluate) {
       const evalLoss = await model.evalLoss(evalSet, config.batchSize);
@@ -255,9 +298,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       state.early = observed.state;
       emit({ kind: 'eval', step: state.step, epoch, evalLoss, isBest: observed.isBest });
       // Keep the best model: a new best is always checkpointed.
-      if (observed.isBest || state.step % config.saveSteps === 0) await checkpoint(evalLoss, observed.isBest);
+      if (observed.isBest || save) await checkpoint(evalLoss, observed.isBest);
       stopEarly = config.earlyStopping.enabled && observed.stop;
-    } else if (state.step % config.saveSteps === 0) {
+    } else if (save) {
       await checkpoint(null, false);
     }
     if (stopEarly) {

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EncodedExample, StepModel } from '../../src-main/train/trainer';
+import type { EncodedExample, StepModel, StepStats } from '../../src-main/train/trainer';
 
 /**
  * A real (if tiny) language model for testing the training loop on its own: next
@@ -13,6 +13,10 @@ export class BigramModel implements StepModel {
   private m: Float64Array;
   private v: Float64Array;
   private t = 0;
+  private stepLoss = 0;
+  private unread: StepStats[] = [];
+  /** Backend reads the loop asked for, as a GPU model would count round trips. */
+  reads = 0;
 
   constructor(readonly vocab: number) {
     this.w = new Float64Array(vocab * vocab);
@@ -46,7 +50,9 @@ export class BigramModel implements StepModel {
   }
 
   async accumulate(batch: EncodedExample[]) {
-    return this.sum(batch, true);
+    const { lossSum, tokens } = this.sum(batch, true);
+    this.stepLoss += lossSum;
+    return { tokens };
   }
 
   async step({ tokens, lr, weightDecay, maxGradNorm }: { tokens: number; lr: number; weightDecay: number; maxGradNorm: number }) {
@@ -69,7 +75,15 @@ export class BigramModel implements StepModel {
       this.w[i] -= (lr * mHat) / (Math.sqrt(vHat) + eps);
       this.grad[i] = 0;
     }
-    return { gradNorm: norm };
+    this.unread.push({ lossSum: this.stepLoss, gradNorm: norm });
+    this.stepLoss = 0;
+  }
+
+  async readStats() {
+    this.reads += 1;
+    const stats = this.unread;
+    this.unread = [];
+    return stats;
   }
 
   async evalLoss(examples: EncodedExample[]) {
@@ -90,6 +104,8 @@ export class BigramModel implements StepModel {
     this.v = Float64Array.from(state.v);
     this.t = state.t;
     this.grad.fill(0);
+    this.stepLoss = 0;
+    this.unread = [];
   }
 
   memoryBytes() {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AdamW } from '../../src-main/model/adamw';
 import { Gemma3Model } from '../../src-main/model/gemma3';
+import { flatten } from '../../src-main/model/grad';
 import { generate } from '../../src-main/model/generate';
 import { LoraAdapter, transposeData } from '../../src-main/model/lora';
 import { lossAndGrads, makeBatch } from '../../src-main/model/lora-training';
@@ -166,14 +167,15 @@ export const PARITY_CHECKS: ParityCheck[] = [
           referenceGrads.push(tf.tensor2d(transposeData(expected.data, expected.shape[0], expected.shape[1]), [expected.shape[1], expected.shape[0]]));
         }
         const optimizer = new AdamW(adapter.variables());
-        optimizer.apply(referenceGrads, { lr: 1e-2, weightDecay: 0.01 });
+        const flatGrads = flatten(referenceGrads);
+        optimizer.apply(flatGrads, { lr: 1e-2, weightDecay: 0.01 });
         const after = await adapter.peftTensors();
         for (const key of keys) {
           const name = key.replace('base_model.model.', '');
           errors.push({ what: `AdamW ${name}`, value: maxAbs(after[key].data, f.ref.readFloat32(`after_adamw/${name}`).data), bound: 1e-5 });
         }
         optimizer.dispose();
-        tf.dispose([...r.grads!, ...referenceGrads]);
+        tf.dispose([...r.grads!, ...referenceGrads, flatGrads]);
         return errors;
       }),
   },

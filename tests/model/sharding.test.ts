@@ -111,6 +111,7 @@ describe('embedding split by vocabulary for device limits', () => {
       const once = async (position: number) => {
         const { tokens } = await step.accumulate(batch, position);
         await step.step({ tokens, lr: 1e-3, weightDecay: 0.01, maxGradNorm: 1 });
+        expect(await step.readStats()).toHaveLength(1);
       };
       await once(1);
       const { numTensors, numBytes } = tf.memory();

@@ -8,11 +8,12 @@ import { generateSql, trainAdapter } from '../../src-main/engine/model-session';
 import type { OpContext } from '../../src-main/engine/operations';
 import { Gemma3Model } from '../../src-main/model/gemma3';
 import { LoraAdapter } from '../../src-main/model/lora';
-import { lossAndGrads, makeBatch } from '../../src-main/model/lora-training';
+import { lossAndGrads, LoraStepModel, makeBatch } from '../../src-main/model/lora-training';
 import { formatExample } from '../../src-main/model/prompt';
 import { ChatTokenizer } from '../../src-main/model/tokenizer';
 import { writeTinyGemma3 } from '../../src-main/model/tiny-model';
 import { SEED_RECIPE, type TrainConfig } from '../../src-main/train/config';
+import { type LogEvent, train } from '../../src-main/train/trainer';
 
 /**
  * The engine's train and generate operations end to end on a small Gemma 3 with
@@ -81,6 +82,60 @@ describe('gradient accumulation', () => {
       expect(diff).toBeLessThanOrEqual(1e-4 * Math.max(scale, 1e-6));
     });
     model.dispose();
+  }, 60_000);
+});
+
+describe('host round trips', () => {
+  it('a training run reads the device once per logging interval, and trains the same as reading every step', async () => {
+    const tokenizer = ChatTokenizer.load(modelDir);
+    const model = Gemma3Model.load(modelDir);
+    const examples = rows.map((r) => formatExample(tokenizer, r, { maxLength: 512, includeExplanation: false })!);
+    // Every read of a tensor's values by the host goes through the engine (kernels that
+    // read their inputs ask the backend directly; on a GPU backend they are on the device).
+    const engine = tf.engine() as unknown as { read: (...a: unknown[]) => unknown; readSync: (...a: unknown[]) => unknown };
+    const [read, readSync] = [engine.read, engine.readSync];
+    let reads = 0;
+    engine.read = (...a) => (reads++, read.apply(engine, a));
+    engine.readSync = (...a) => (reads++, readSync.apply(engine, a));
+    const run = async (loggingSteps: number) => {
+      const adapter = LoraAdapter.create(model.config, { r: 2, alpha: 4, dropout: 0.1, targets: ['q_proj', 'v_proj'] }, 3);
+      const step = new LoraStepModel(model, adapter, { baseModel: null });
+      const readsPerLog: number[] = [];
+      const logs: LogEvent[] = [];
+      reads = 0;
+      const runConfig = { ...SEED_RECIPE, modelPath: modelDir, datasetId: 1, learningRate: 1e-2, batchSize: 1, gradAccumulation: 2, maxSteps: 6, loggingSteps, saveSteps: 1000 };
+      const result = await train({
+        config: runConfig,
+        train: examples,
+        validation: [],
+        runDir: mkdtempSync(join(dir, 'reads-')),
+        model: step,
+        onEvent: (e) => {
+          if (e.kind !== 'log') return;
+          logs.push(e);
+          readsPerLog.push(reads);
+          reads = 0;
+        },
+      });
+      const weights = adapter.variables().map((v) => Array.from(v.dataSync()));
+      step.dispose();
+      adapter.dispose();
+      return { result, logs, readsPerLog, weights };
+    };
+    try {
+      const lazy = await run(3);
+      const eager = await run(1);
+      // 6 steps of 2 micro-batches: one read of all three steps' losses and norms per log line.
+      expect(lazy.readsPerLog).toEqual([1, 1]);
+      expect(eager.readsPerLog).toEqual([1, 1, 1, 1, 1, 1]);
+      expect(lazy.result.trainLoss!).toBeCloseTo(eager.result.trainLoss!, 6);
+      expect(lazy.logs.map((l) => l.gradNorm)).toEqual([eager.logs[2].gradNorm, eager.logs[5].gradNorm]);
+      lazy.weights.forEach((w, i) => expect(w).toEqual(eager.weights[i]));
+    } finally {
+      engine.read = read;
+      engine.readSync = readSync;
+      model.dispose();
+    }
   }, 60_000);
 });
 

@@ -153,6 +153,7 @@ describe.skipIf(!webgpuAdapter)('the engine on webgpu', () => {
     const once = async (position: number) => {
       const { tokens } = await step.accumulate(batch, position);
       await step.step({ tokens, lr: 1e-3, weightDecay: 0.01, maxGradNorm: 1 });
+      expect((await step.readStats()).map((s) => Number.isFinite(s.lossSum) && s.gradNorm > 0)).toEqual([true]);
       await step.evalLoss(batch, 1);
       await generate(model, [[2, 40, 41]], { maxNewTokens: 3 });
     };

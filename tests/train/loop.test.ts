@@ -74,9 +74,11 @@ describe('training loop', () => {
     const b = new BigramModel(V);
     await b.accumulate(data);
     const tokens = data.reduce((s, e) => s + e.labels.slice(1).filter((l) => l !== -100).length, 0);
-    const ga = await a.step({ tokens, lr: 0.1, weightDecay: 0.01, maxGradNorm: 1 });
-    const gb = await b.step({ tokens, lr: 0.1, weightDecay: 0.01, maxGradNorm: 1 });
-    expect(ga.gradNorm).toBeCloseTo(gb.gradNorm, 12);
+    await a.step({ tokens, lr: 0.1, weightDecay: 0.01, maxGradNorm: 1 });
+    await b.step({ tokens, lr: 0.1, weightDecay: 0.01, maxGradNorm: 1 });
+    const [[sa], [sb]] = [await a.readStats(), await b.readStats()];
+    expect(sa.gradNorm).toBeCloseTo(sb.gradNorm, 12);
+    expect(sa.lossSum).toBeCloseTo(sb.lossSum, 12);
     a.w.forEach((x, i) => expect(x).toBeCloseTo(b.w[i], 12));
   });
 
@@ -100,15 +102,41 @@ describe('training loop', () => {
 
   it('stops a diverging run with the reason and points at the last good checkpoint', async () => {
     const model = new BigramModel(V);
-    const original = model.accumulate.bind(model);
-    let calls = 0;
-    // A model whose loss blows up after some steps, as an unstable run does.
-    model.accumulate = async (batch) => (++calls > 4 * 25 ? { lossSum: Number.NaN, tokens: 10 } : original(batch));
+    const original = model.step.bind(model);
+    let steps = 0;
+    // Weights that blow up after step 25, as an unstable run's do: step 26's loss is NaN.
+    model.step = async (options) => {
+      await original(options);
+      if (++steps === 25) model.w.fill(Number.NaN);
+    };
     const runDir = tempRun();
     const result = await train({ config: config({ epochs: 5, saveSteps: 10, evalSteps: 10 }), train: makeData(200, 1), validation: makeData(20, 2), runDir, model });
     expect(result.stop).toBe('diverged');
     expect(result.stoppedBecause).toMatch(/loss became NaN at step 26; the last good checkpoint \(step 20\) is kept/);
     expect(result.finalAdapter).toBe(join(runDir, 'checkpoint-20'));
+    // Losses are read once per logging interval (5 steps): the NaN shows at step 30, before its checkpoint is written.
+    expect(result.steps).toBe(30);
+    expect(listCheckpoints(runDir)).toEqual([10, 20]);
+    expect(existsSync(join(runDir, 'final'))).toBe(false);
+  });
+
+  it('reads losses and norms once per logging interval and before each evaluation or checkpoint, and trains the same as reading every step', async () => {
+    const run = async (loggingSteps: number) => {
+      const model = new BigramModel(V);
+      const events: TrainEvent[] = [];
+      // 100 steps, evaluations every 20, checkpoints every 25 (steps 25 and 75 fall between logs of 10).
+      const result = await train({ config: config({ loggingSteps, evalSteps: 20, saveSteps: 25 }), train: makeData(200, 1), validation: makeData(20, 2), runDir: tempRun(), model, onEvent: (e) => events.push(e) });
+      return { model, result, logs: events.filter((e) => e.kind === 'log') };
+    };
+    const everyStep = await run(1);
+    const lazy = await run(10);
+    expect(everyStep.model.reads).toBe(100);
+    expect(lazy.model.reads).toBe(12);
+    expect(lazy.result.trainLoss!).toBeCloseTo(everyStep.result.trainLoss!, 12);
+    lazy.model.w.forEach((x, i) => expect(x).toBeCloseTo(everyStep.model.w[i], 12));
+    // A log line's norm is its own step's, not one read earlier.
+    expect(lazy.logs.map((l) => l.step)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+    for (const l of lazy.logs) expect(l.gradNorm).toBeCloseTo(everyStep.logs[l.step - 1].gradNorm, 12);
   });
 
   it('cancels at the next step boundary', async () => {
