@@ -3,6 +3,7 @@ import { benchMatmul, initBackend } from '../engine/backend';
 import type { BackendName } from '../api/contract';
 import { type Gemma3Config, parseGemma3Config } from '../model/config';
 import { Gemma3Model } from '../model/gemma3';
+import { frozenMatMul, HalfMatrix } from '../model/half';
 import { generate } from '../model/generate';
 import { LoraAdapter } from '../model/lora';
 import { lossAndGrads, LoraStepModel, makeBatch } from '../model/lora-training';
@@ -159,6 +160,7 @@ export async function benchEngine(options: EngineBenchOptions): Promise<Record<s
   const prefill16 = (16 * 384) / (await time(async () => void (await generate(model, prompts(16, 384), { maxNewTokens: 1, onStep: sample })), 1));
 
   const matmul = await benchMatmul(options.matmulSize, 10);
+  const halfMatmul = model.halfWeights ? await benchHalfMatmul(options.matmulSize, 10) : null;
   // Training: forward, recomputed forward and input gradients through every layer (~6
   // FLOPs per parameter per token); the LM head forward and backward on labelled rows only.
   const trainFlops = (6 * layerParams * tokens + 4 * headParams * labelled) / trainS;
@@ -171,7 +173,9 @@ export async function benchEngine(options: EngineBenchOptions): Promise<Record<s
     device: info.gpu && info.chosen === 'webgpu' ? `${info.gpu.vendor} ${info.gpu.architecture} ${info.gpu.description}`.trim() : 'cpu',
     shape: `hidden ${hiddenSize}, ${numLayers} layers, vocab ${vocabSize}, batch ${options.batch} x ${options.seq} tokens (${labelled} labelled), LoRA r${options.rank} q/k/v/o`,
     matmulSize: options.matmulSize,
+    weights: model.halfWeights ? 'float16' : 'float32',
     matmulGflops: round(matmul.gflops),
+    ...(halfMatmul ? { float16MatmulGflops: round(halfMatmul.gflops) } : {}),
     trainTokensPerS: round(tokens / trainS),
     trainGflops: round(trainFlops / 1e9),
     trainVsMatmul: round(trainFlops / 1e9 / matmul.gflops),
@@ -185,6 +189,28 @@ export async function benchEngine(options: EngineBenchOptions): Promise<Record<s
     peakGpuMB: round(peak.gpuBytes / 1e6),
     rssMB: round(process.memoryUsage().rss / 1e6),
   };
+}
+
+/** GFLOP/s of x @ W with W stored as float16 (the kernel every frozen projection runs on webgpu), square at `size`. */
+async function benchHalfMatmul(size: number, repeats: number): Promise<{ gflops: number }> {
+  const x = tf.randomNormal([size, size]) as tf.Tensor2D;
+  const values = tf.randomNormal([size, size]);
+  const w = HalfMatrix.fromFloat32((await values.data()) as Float32Array, size, size);
+  values.dispose();
+  const run = () => frozenMatMul(x, w);
+  const warm = run();
+  await warm.data();
+  warm.dispose();
+  const start = performance.now();
+  for (let i = 0; i < repeats; i++) {
+    const y = run();
+    if (i === repeats - 1) await y.data();
+    y.dispose();
+  }
+  const ms = (performance.now() - start) / repeats;
+  x.dispose();
+  w.dispose();
+  return { gflops: (2 * size ** 3) / (ms * 1e6) };
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;

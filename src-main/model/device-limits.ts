@@ -42,14 +42,19 @@ export class TensorTooLargeError extends Error {
   }
 }
 
-/** [start, size] column ranges of a [hidden, vocab] float32 matrix, each within `limit` bytes, as even as possible. */
-export function vocabShards(name: string, hidden: number, vocab: number, limit: number): [number, number][] {
-  const bytes = hidden * vocab * 4;
+/**
+ * [start, size] column ranges of a [hidden, vocab] matrix of `bytesPerValue`-byte
+ * values, each within `limit` bytes, as even as possible. Float16 shards (2 bytes)
+ * start at even columns: their columns are stored in pairs.
+ */
+export function vocabShards(name: string, hidden: number, vocab: number, limit: number, bytesPerValue = 4): [number, number][] {
+  const bytes = hidden * vocab * bytesPerValue;
   if (bytes <= limit) return [[0, vocab]];
-  const perShard = Math.floor(limit / (hidden * 4));
+  const step = bytesPerValue === 2 ? 2 : 1;
+  const perShard = Math.floor(limit / (hidden * bytesPerValue * step)) * step;
   if (perShard < 1) throw new TensorTooLargeError(name, [vocab, hidden], bytes, limit, 'even one token row does not fit');
   const count = Math.ceil(vocab / perShard);
-  const size = Math.ceil(vocab / count);
+  const size = Math.ceil(vocab / count / step) * step;
   return Array.from({ length: count }, (_, i) => [i * size, Math.min(size, vocab - i * size)] as [number, number]).filter(([, n]) => n > 0);
 }
 

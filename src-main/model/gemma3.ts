@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { maxTensorBytes, TensorTooLargeError, vocabShards } from './device-limits';
 import { customGrad1, oneHotFloat, sumAll } from './grad';
+import { geluGate, rmsNorm } from './fused';
+import { type FrozenMatrix, frozenMatMul, frozenMatrix, gatherColumns, halfStorageAvailable, HalfMatrix } from './half';
 import { matMul } from './matmul';
 import { type Gemma3Config, type LayerType, loadGemma3Config } from './config';
 import { transposeData } from './lora';
@@ -17,11 +19,12 @@ import { expectedTensors, LAYER_NORMS, ModelWeights, type Projection, projection
  *     mlp: down(gelu_tanh(gate(x)) * up(x))
  *   final norm, tied LM head, optional soft-capping.
  * RMSNorm is x / rms(x) * (1 + w). Projections are kept transposed ([in, out]) so
- * every matmul is a plain 2-D one (the fast path on wasm).
+ * every matmul is a plain 2-D one (the fast path on wasm). On webgpu the frozen
+ * matrices are stored as float16 (half.ts); norms and LoRA stay float32.
  */
 
 export interface LayerWeights {
-  proj: Record<Projection, tf.Tensor2D>;
+  proj: Record<Projection, FrozenMatrix>;
   /** (1 + w) of each norm, precomputed. */
   norms: Record<(typeof LAYER_NORMS)[number] | 'q_norm' | 'k_norm', tf.Tensor1D>;
 }
@@ -73,15 +76,17 @@ export class Gemma3Model {
    * tensor, or several column ranges of the vocabulary where one would exceed the
    * device's largest buffer (`vocabStarts[i]` is shard i's first token id).
    */
-  readonly embedShards: tf.Tensor2D[];
+  readonly embedShards: FrozenMatrix[];
   /** [hidden, vocab] in the same shards; the same tensors as embedShards when embeddings are tied. */
-  readonly lmHeadShards: tf.Tensor2D[];
+  readonly lmHeadShards: FrozenMatrix[];
   readonly vocabStarts: number[];
   /** The largest tensor the device takes, in bytes, when the model was built (Infinity: no limit). */
   readonly tensorLimit: number;
   readonly layers: LayerWeights[] = [];
   readonly finalNorm: tf.Tensor1D;
   readonly embedScale: number;
+  /** Frozen matrices stored as float16 (webgpu, not `trainable`); SQLORA_WEIGHTS=float32 turns it off. */
+  readonly halfWeights: boolean;
 
   private constructor(
     readonly config: Gemma3Config,
@@ -98,31 +103,34 @@ export class Gemma3Model {
     };
     const limit = maxTensorBytes();
     this.tensorLimit = limit;
+    this.halfWeights = !trainable && halfStorageAvailable();
+    // Pairs of vocabulary columns share a word: an odd vocabulary stays float32.
+    const halfVocab = this.halfWeights && config.vocabSize % 2 === 0;
     // Checked before anything is uploaded, so a model that cannot fit fails whole, leaking nothing.
-    const shards = vocabShards('embed_tokens.weight', config.hiddenSize, config.vocabSize, limit);
+    const shards = vocabShards('embed_tokens.weight', config.hiddenSize, config.vocabSize, limit, halfVocab ? 2 : 4);
     for (const [name, shape] of expectedTensors(config)) {
-      const bytes = shape.reduce((a, b) => a * b, 4);
+      const bytes = shape.reduce((a, b) => a * b, this.halfWeights ? 2 : 4);
       if (name !== 'embed_tokens.weight' && bytes > limit) throw new TensorTooLargeError(name, shape, bytes, limit, 'only the embedding and LM head can be split (by vocabulary)');
     }
     if (trainable && shards.length > 1) throw new Error('training every weight needs the embedding in one tensor (a small model)');
     this.vocabStarts = shards.map(([start]) => start);
-    const transposed = (name: string): tf.Tensor2D => {
+    const transposed = (name: string): FrozenMatrix => {
       const { shape, data } = source.read(name);
-      return hold(tf.tensor2d(transposeData(data, shape[0], shape[1]), [shape[1], shape[0]]));
+      return trainable ? hold(tf.tensor2d(transposeData(data, shape[0], shape[1]), [shape[1], shape[0]])) : frozenMatrix(transposeData(data, shape[0], shape[1]), shape[1], shape[0], this.halfWeights);
     };
     // From a file each shard reads and transposes only its own rows: the whole float32 matrix (1.2 GB in Gemma 3) is never in memory.
-    const vocabMatrix = (name: string): tf.Tensor2D[] => {
+    const vocabMatrix = (name: string): FrozenMatrix[] => {
       const H = config.hiddenSize;
       const whole = shards.length > 1 && source.readRows ? null : source.read(name).data;
       return shards.map(([start, size]) => {
         const rows = whole ? whole.subarray(start * H, (start + size) * H) : source.readRows!(name, start, size);
-        return hold(tf.tensor2d(transposeData(rows, size, H), [H, size]));
+        return trainable ? hold(tf.tensor2d(transposeData(rows, size, H), [H, size])) : frozenMatrix(transposeData(rows, size, H), H, size, halfVocab);
       });
     };
     this.embedShards = vocabMatrix('embed_tokens.weight');
     this.lmHeadShards = config.tieWordEmbeddings ? this.embedShards : vocabMatrix('lm_head.weight');
     for (let i = 0; i < config.numLayers; i++) {
-      const proj = {} as Record<Projection, tf.Tensor2D>;
+      const proj = {} as Record<Projection, FrozenMatrix>;
       for (const p of ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as Projection[]) {
         proj[p] = transposed(`layers.${i}.${projectionModule(p)}.${p}.weight`);
       }
@@ -166,33 +174,36 @@ export class Gemma3Model {
     }
   }
 
-  /** The embedding as one [hidden, vocab] tensor: models small enough to train every weight (pretraining). */
+  /** The embedding as one float32 [hidden, vocab] tensor: models small enough to train every weight (pretraining). */
   get embedT(): tf.Tensor2D {
-    if (this.embedShards.length > 1) throw new Error('the embedding is split across tensors on this device');
-    return this.embedShards[0];
+    return onlyFloat32(this.embedShards, 'embedding');
   }
 
-  /** The LM head as one [hidden, vocab] tensor (see embedT). */
+  /** The LM head as one float32 [hidden, vocab] tensor (see embedT). */
   get lmHeadT(): tf.Tensor2D {
-    if (this.lmHeadShards.length > 1) throw new Error('the LM head is split across tensors on this device');
-    return this.lmHeadShards[0];
+    return onlyFloat32(this.lmHeadShards, 'LM head');
   }
 
-  /** Embedding and LM head tensors, each once. */
-  private vocabTensors(): tf.Tensor[] {
+  /** Embedding and LM head matrices, each once. */
+  private vocabTensors(): FrozenMatrix[] {
     return this.lmHeadShards === this.embedShards ? [...this.embedShards] : [...this.embedShards, ...this.lmHeadShards];
   }
 
-  dispose(): void {
-    const all: tf.Tensor[] = [...this.vocabTensors(), this.finalNorm];
+  /** Every weight, each once. */
+  private allWeights(): (FrozenMatrix | tf.Tensor1D)[] {
+    const all: (FrozenMatrix | tf.Tensor1D)[] = [...this.vocabTensors(), this.finalNorm];
     for (const l of this.layers) all.push(...Object.values(l.proj), ...Object.values(l.norms));
-    tf.dispose(all);
+    return all;
+  }
+
+  dispose(): void {
+    for (const w of this.allWeights()) w.dispose();
   }
 
   /** Scaled token embeddings as [B*T, hidden]. */
   embedTokens(ids: tf.Tensor2D): tf.Tensor2D {
     // The reshape inside the tidy: outside one it would outlive the call (one tensor per training step).
-    if (!this.trainable) return tf.tidy(() => tf.mul(tf.transpose(this.gatherColumns(tf.reshape(ids, [-1]) as tf.Tensor1D)), this.embedScale) as tf.Tensor2D);
+    if (!this.trainable) return tf.tidy(() => this.lookup(tf.reshape(ids, [-1]) as tf.Tensor1D));
     const flat = tf.reshape(ids, [-1]) as tf.Tensor1D;
     // tfjs's gather gradient needs UnsortedSegmentSum, which wasm lacks: the lookup's
     // gradient is written as dE^T = dX^T @ onehot(ids) instead, summed over row chunks
@@ -217,51 +228,41 @@ export class Gemma3Model {
     return tf.mul(lookup(this.embedT), this.embedScale) as tf.Tensor2D;
   }
 
-  /** Embedding columns of token ids, [hidden, N], from whichever shard holds each id. */
-  private gatherColumns(flat: tf.Tensor1D): tf.Tensor2D {
-    if (this.embedShards.length === 1) return tf.gather(this.embedShards[0], flat, 1);
-    return tf.tidy(() => {
-      let sum: tf.Tensor2D | null = null;
-      this.embedShards.forEach((shard, i) => {
-        const local = tf.sub(flat, tf.scalar(this.vocabStarts[i], 'int32'));
-        const inside = tf.logicalAnd(tf.greaterEqual(local, 0), tf.less(local, shard.shape[1]));
-        const picked = tf.mul(tf.gather(shard, tf.minimum(tf.maximum(local, tf.scalar(0, 'int32')), tf.scalar(shard.shape[1] - 1, 'int32')) as tf.Tensor1D, 1), tf.expandDims(tf.cast(inside, 'float32'), 0));
-        sum = sum ? (tf.add(sum, picked) as tf.Tensor2D) : (picked as tf.Tensor2D);
-      });
-      return sum!;
-    });
+  /** Scaled embeddings of token ids, [N, hidden], from whichever shard holds each id. */
+  private lookup(flat: tf.Tensor1D): tf.Tensor2D {
+    const [first] = this.embedShards;
+    if (this.embedShards.length === 1 && !(first instanceof HalfMatrix)) return tf.mul(tf.transpose(tf.gather(first, flat, 1)), this.embedScale) as tf.Tensor2D;
+    return sumAll(this.embedShards.map((shard, i) => gatherColumns(shard, flat, this.vocabStarts[i], this.embedScale))) as tf.Tensor2D;
   }
 
   /** The trainable weights (only when built with `trainable`). */
   variables(): tf.Variable[] {
     if (!this.trainable) return [];
-    const all: tf.Tensor[] = [...this.vocabTensors(), this.finalNorm];
-    for (const l of this.layers) all.push(...Object.values(l.proj), ...Object.values(l.norms));
-    return all as tf.Variable[];
+    return this.allWeights() as tf.Variable[];
   }
 
   /** The weights under their Hugging Face names and layouts (for model.safetensors). */
   async toHuggingFace(): Promise<Record<string, { shape: number[]; data: Float32Array }>> {
     const out: Record<string, { shape: number[]; data: Float32Array }> = {};
     const read = async (t: tf.Tensor) => (await t.data()) as Float32Array;
-    const matrix = async (name: string, t: tf.Tensor2D) => {
+    const matrix = async (name: string, t: FrozenMatrix) => {
       const [rows, cols] = t.shape;
-      out[name] = { shape: [cols, rows], data: transposeData(await read(t), rows, cols) };
+      out[name] = { shape: [cols, rows], data: transposeData(await readMatrix(t), rows, cols) };
     };
     const norm = async (name: string, t: tf.Tensor1D) => {
       out[name] = { shape: t.shape, data: (await read(t)).map((v) => v - 1) };
     };
     // Shards are read back one at a time into the file's [vocab, hidden] layout (no device tensor of the whole).
-    const vocabMatrix = async (name: string, shards: tf.Tensor2D[]) => {
+    const vocabMatrix = async (name: string, shards: FrozenMatrix[]) => {
       const H = this.config.hiddenSize;
       const data = new Float32Array(this.config.vocabSize * H);
-      for (const [i, s] of shards.entries()) data.set(transposeData(await read(s), H, s.shape[1]), this.vocabStarts[i] * H);
+      for (const [i, s] of shards.entries()) data.set(transposeData(await readMatrix(s), H, s.shape[1]), this.vocabStarts[i] * H);
       out[name] = { shape: [this.config.vocabSize, H], data };
     };
     await vocabMatrix('model.embed_tokens.weight', this.embedShards);
     if (this.lmHeadShards !== this.embedShards) await vocabMatrix('lm_head.weight', this.lmHeadShards);
     for (const [i, l] of this.layers.entries()) {
-      for (const [p, t] of Object.entries(l.proj)) await matrix(`model.layers.${i}.${projectionModule(p as Projection)}.${p}.weight`, t);
+      for (const [p, t] of Object.entries(l.proj)) await matrix(`model.layers.${i}.${projectionModule(p as Projection)}.${p}.weight`, t as FrozenMatrix);
       for (const [n, t] of Object.entries(l.norms)) await norm(n === 'q_norm' || n === 'k_norm' ? `model.layers.${i}.self_attn.${n}.weight` : `model.layers.${i}.${n}.weight`, t);
     }
     await norm('model.norm.weight', this.finalNorm);
@@ -269,13 +270,12 @@ export class Gemma3Model {
   }
 
   rmsNorm(x: tf.Tensor, onePlusW: tf.Tensor1D): tf.Tensor {
-    const variance = tf.mean(tf.square(x), -1, true);
-    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, this.config.rmsNormEps))), onePlusW);
+    return rmsNorm(x, onePlusW, this.config.rmsNormEps, this.trainable);
   }
 
   /** x @ W (+ LoRA) for one projection of one layer. */
   private project(x: tf.Tensor2D, layer: number, name: Projection, lora: LayerLora | null, loraOptions: LoraOptions | null): tf.Tensor2D {
-    const base = matMul(x, this.layers[layer].proj[name]);
+    const base = frozenMatMul(x, this.layers[layer].proj[name]);
     const pair = lora?.[name];
     if (!pair || !loraOptions) return base;
     let input = x;
@@ -334,9 +334,9 @@ export class Gemma3Model {
     const afterAttn = tf.add(x, this.rmsNorm(attn, w.norms.post_attention_layernorm)) as tf.Tensor2D;
 
     const f = this.rmsNorm(afterAttn, w.norms.pre_feedforward_layernorm) as tf.Tensor2D;
-    const gate = geluTanh(this.project(f, i, 'gate_proj', lora, loraOptions));
+    const gate = this.project(f, i, 'gate_proj', lora, loraOptions);
     const up = this.project(f, i, 'up_proj', lora, loraOptions);
-    const mlp = this.project(tf.mul(gate, up) as tf.Tensor2D, i, 'down_proj', lora, loraOptions);
+    const mlp = this.project(geluGate(gate, up), i, 'down_proj', lora, loraOptions);
     const y = tf.add(afterAttn, this.rmsNorm(mlp, w.norms.post_feedforward_layernorm)) as tf.Tensor2D;
     return { y, cache: { k, v } };
   }
@@ -349,7 +349,7 @@ export class Gemma3Model {
   /** Full logits for [N, hidden] rows (small N: generation, tests). Training uses the chunked loss. */
   logits(hidden: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
-      let logits = this.lmHeadShards.length === 1 ? matMul(hidden, this.lmHeadShards[0]) : tf.concat(this.lmHeadShards.map((s) => matMul(hidden, s)), 1);
+      let logits = this.lmHeadShards.length === 1 ? frozenMatMul(hidden, this.lmHeadShards[0]) : tf.concat(this.lmHeadShards.map((s) => frozenMatMul(hidden, s)), 1);
       const cap = this.config.finalLogitSoftcapping;
       if (cap) logits = tf.mul(tf.tanh(tf.div(logits, cap)), cap);
       return logits as tf.Tensor2D;
@@ -443,14 +443,16 @@ export class Gemma3Model {
   }
 }
 
+function onlyFloat32(shards: FrozenMatrix[], what: string): tf.Tensor2D {
+  if (shards.length > 1) throw new Error(`the ${what} is split across tensors on this device`);
+  if (shards[0] instanceof HalfMatrix) throw new Error(`the ${what} is stored as float16 (frozen weights on webgpu)`);
+  return shards[0];
+}
+
+const readMatrix = async (m: FrozenMatrix): Promise<Float32Array> => (m instanceof HalfMatrix ? m.toFloat32() : ((await m.data()) as Float32Array));
+
 const PROJECTION_SEEDS: Record<Projection, number> = { q_proj: 1, k_proj: 2, v_proj: 3, o_proj: 4, gate_proj: 5, up_proj: 6, down_proj: 7 };
 
 export function disposeInputs(inputs: StepInputs): void {
   tf.dispose([...Object.values(inputs.mask), ...Object.values(inputs.cos), ...Object.values(inputs.sin)]);
-}
-
-/** gelu with the tanh approximation (transformers' gelu_pytorch_tanh). */
-export function geluTanh(x: tf.Tensor2D): tf.Tensor2D {
-  const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1)) as tf.Tensor2D;
 }

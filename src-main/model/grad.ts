@@ -9,7 +9,6 @@ export function customGrad1<T extends tf.Tensor>(forward: (x: tf.Tensor, save: t
   return (x) => f(x) as T;
 }
 
-/** One-hot rows as float32. Built as int32 then cast: tfjs-wasm 4.22's OneHot writes garbage when asked for float32 directly. */
 /**
  * The sum of same-shape tensors by pairwise adds. tf.addN binds every input to one
  * shader, and WebGPU devices allow 8 storage buffers per shader stage by default:
@@ -25,6 +24,7 @@ export const sumAll = (tensors: tf.Tensor[]): tf.Tensor => tensors.reduce((sum, 
  */
 export const flatten = (tensors: tf.Tensor[]): tf.Tensor1D => tf.tidy(() => tf.concat(tensors.map((t) => tf.reshape(t, [-1]))) as tf.Tensor1D);
 
+/** One-hot rows as float32. Built as int32 then cast: tfjs-wasm 4.22's OneHot writes garbage when asked for float32 directly. */
 export const oneHotFloat = (indices: tf.Tensor1D, depth: number): tf.Tensor2D => tf.cast(tf.oneHot(indices, depth), 'float32') as tf.Tensor2D;
 
 /**

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { matMul } from './matmul';
+import { addToFrozen, type FrozenMatrix, HalfMatrix } from './half';
 import { existsSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -182,6 +183,8 @@ export class LoraAdapter {
   /** `${layer}.${projection}` -> factors. */
   readonly pairs = new Map<string, { aT: tf.Variable<tf.Rank.R2>; bT: tf.Variable<tf.Rank.R2> }>();
   private merged = false;
+  /** float16 base weights set aside by `merge`: rounding W + delta and then subtracting delta would not give W back. */
+  private readonly unmergedHalves = new Map<string, HalfMatrix>();
 
   private constructor(
     readonly config: Gemma3Config,
@@ -316,16 +319,30 @@ export class LoraAdapter {
     }
   }
 
-  /** Fold B A * scale into the base weights (fast inference); `unmerge` takes it out again. */
+  /**
+   * Fold B A * scale into the base weights (fast inference); `unmerge` takes it out
+   * again: float32 weights by subtracting it, float16 ones by putting the originals back.
+   */
   merge(model: Gemma3Model): void {
     if (this.merged) return;
-    this.fold(model, 1);
+    this.fold(model, 1, (key, old, delta) => {
+      const merged = addToFrozen(old, delta);
+      if (old instanceof HalfMatrix) this.unmergedHalves.set(key, old);
+      else old.dispose();
+      return merged;
+    });
     this.merged = true;
   }
 
   unmerge(model: Gemma3Model): void {
     if (!this.merged) return;
-    this.fold(model, -1);
+    this.fold(model, -1, (key, merged, delta) => {
+      const original = this.unmergedHalves.get(key);
+      this.unmergedHalves.delete(key);
+      const restored = original ?? addToFrozen(merged, delta);
+      merged.dispose();
+      return restored;
+    });
     this.merged = false;
   }
 
@@ -333,13 +350,14 @@ export class LoraAdapter {
     return this.merged;
   }
 
-  private fold(model: Gemma3Model, sign: 1 | -1): void {
+  /** Replace each adapted weight by `update(key, weight, sign * B A * scale)`. */
+  private fold(model: Gemma3Model, sign: 1 | -1, update: (key: string, weight: FrozenMatrix, delta: tf.Tensor2D) => FrozenMatrix): void {
     for (const [key, pair] of this.pairs) {
       const [layer, p] = key.split('.') as [string, Projection];
       const weights = model.layers[Number(layer)].proj;
-      const old = weights[p];
-      weights[p] = tf.tidy(() => tf.add(old, tf.mul(matMul(pair.aT, pair.bT), sign * this.scale)) as tf.Tensor2D);
-      old.dispose();
+      const delta = tf.tidy(() => tf.mul(matMul(pair.aT, pair.bT), sign * this.scale) as tf.Tensor2D);
+      weights[p] = update(key, weights[p], delta);
+      delta.dispose();
     }
   }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customGrad1, oneHotFloat, sumAll } from './grad';
-import { matMul } from './matmul';
+import { type FrozenMatrix, frozenMatMul, frozenMatMulT, widthOf } from './half';
 
 /**
  * Summed token cross-entropy of the LM head, computed in row chunks so that the
@@ -15,20 +15,20 @@ import { matMul } from './matmul';
  * final-norm states of the positions that predict a label; targets[i] is the token
  * row i must predict. A chunk of one shard's logits is kept within maxTensorBytes.
  */
-export function chunkedCrossEntropySum(hidden: tf.Tensor2D, lmHead: tf.Tensor2D[], targets: Int32Array, options: { softcap: number | null; chunkRows: number; maxTensorBytes?: number }): tf.Scalar {
+export function chunkedCrossEntropySum(hidden: tf.Tensor2D, lmHead: FrozenMatrix[], targets: Int32Array, options: { softcap: number | null; chunkRows: number; maxTensorBytes?: number }): tf.Scalar {
   const N = hidden.shape[0];
   if (targets.length !== N) throw new Error(`cross-entropy: ${N} rows but ${targets.length} targets`);
   const { softcap } = options;
-  const widest = Math.max(...lmHead.map((w) => w.shape[1]));
+  const widest = Math.max(...lmHead.map(widthOf));
   const chunkRows = Math.max(1, Math.min(options.chunkRows, Math.floor((options.maxTensorBytes ?? Number.POSITIVE_INFINITY) / (4 * widest))));
   const chunks: [number, number][] = [];
   for (let start = 0; start < N; start += chunkRows) chunks.push([start, Math.min(chunkRows, N - start)]);
   const shardStarts: number[] = [];
-  lmHead.reduce((at, shard) => (shardStarts.push(at), at + shard.shape[1]), 0);
+  lmHead.reduce((at, shard) => (shardStarts.push(at), at + widthOf(shard)), 0);
 
   // One-hot of a chunk's targets within one vocabulary shard: -1 (an all-zero row) where the target is in another.
   const targetsIn = (start: number, size: number, shard: number): tf.Tensor2D => {
-    const width = lmHead[shard].shape[1];
+    const width = widthOf(lmHead[shard]);
     const local = new Int32Array(size);
     for (let k = 0; k < size; k++) {
       const t = targets[start + k] - shardStarts[shard];
@@ -38,7 +38,7 @@ export function chunkedCrossEntropySum(hidden: tf.Tensor2D, lmHead: tf.Tensor2D[
   };
   // Logits of a chunk in one shard, soft-capped, with the tanh kept for the gradient.
   const shardLogits = (h: tf.Tensor2D, shard: number) => {
-    const raw = matMul(h, lmHead[shard]);
+    const raw = frozenMatMul(h, lmHead[shard]);
     if (!softcap) return { logits: raw, tanh: null };
     const tanh = tf.tanh(tf.div(raw, softcap));
     return { logits: tf.mul(tanh, softcap) as tf.Tensor2D, tanh };
@@ -79,8 +79,8 @@ export function chunkedCrossEntropySum(hidden: tf.Tensor2D, lmHead: tf.Tensor2D[
               // d loss / d logits = softmax - onehot(target), the softmax over the whole vocabulary
               let dLogits: tf.Tensor = tf.sub(tf.exp(tf.sub(logits, column)), targetsIn(start, size, s));
               if (tanh) dLogits = tf.mul(dLogits, tf.sub(1, tf.square(tanh)));
-              // dh = dLogits @ W, computed as (W^T @ dLogits^T)^T so only chunk-sized tensors are transposed.
-              return tf.transpose(matMul(lmHead[s], tf.transpose(dLogits)));
+              // dh = dLogits @ W^T (W is [H, vocab]).
+              return frozenMatMulT(dLogits as tf.Tensor2D, lmHead[s]);
             });
           let dh = part(0);
           for (let s = 1; s < lmHead.length; s++) dh = tf.add(dh, part(s));

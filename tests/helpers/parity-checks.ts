@@ -57,6 +57,16 @@ export function openParityFixture(dir: string): ParityFixture {
   };
 }
 
+/**
+ * A check's bound: Engine I's with float32 weights; with the frozen weights stored as
+ * float16 (webgpu's default, model/half.ts) a looser one, set at 2-5x what lavapipe
+ * measured on this fixture (2026-12-07): hidden states 8.6e-3, logits 5.5e-3, losses
+ * 9.7e-5, LoRA gradients 4.0e-3 x max|grad|; greedy tokens still all equal. The fixture's
+ * weights are random float32, so rounding each to float16 is the whole error; a real
+ * (bfloat16) checkpoint's weights are stored exactly.
+ */
+const bound = (f: ParityFixture, float32: number, float16: number): number => (f.model.halfWeights ? float16 : float32);
+
 const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   if (a.length !== b.length) return Number.POSITIVE_INFINITY;
   let m = 0;
@@ -100,14 +110,14 @@ const loss = async (f: ParityFixture, adapter: LoraAdapter | null) => {
 
 export const PARITY_CHECKS: ParityCheck[] = [
   {
-    name: 'base hidden states and logits agree within 1e-4',
+    name: 'base hidden states and logits agree within 1e-4 (float16 weights: 2e-2)',
     async measure(f) {
       const out = f.model.forward(f.rows.ids, f.rows.mask);
       try {
         return [
-          { what: 'hidden after layer 0', value: maxAbs(await out.hidden[1].data(), f.ref.readFloat32('base_hidden_layer1').data), bound: 1e-4 },
-          { what: 'hidden after the final norm', value: maxAbs(await out.last.data(), f.ref.readFloat32('base_hidden_last').data), bound: 1e-4 },
-          { what: 'logits', value: await logitsError(f, 'base_logits', null), bound: 1e-4 },
+          { what: 'hidden after layer 0', value: maxAbs(await out.hidden[1].data(), f.ref.readFloat32('base_hidden_layer1').data), bound: bound(f, 1e-4, 2e-2) },
+          { what: 'hidden after the final norm', value: maxAbs(await out.last.data(), f.ref.readFloat32('base_hidden_last').data), bound: bound(f, 1e-4, 2e-2) },
+          { what: 'logits', value: await logitsError(f, 'base_logits', null), bound: bound(f, 1e-4, 2e-2) },
         ];
       } finally {
         tf.dispose([...out.hidden, out.last]);
@@ -115,21 +125,21 @@ export const PARITY_CHECKS: ParityCheck[] = [
     },
   },
   {
-    name: 'base loss (labels shifted, prompt and padding ignored) agrees within 1e-5',
+    name: 'base loss (labels shifted, prompt and padding ignored) agrees within 1e-5 (float16 weights: 5e-4)',
     async measure(f) {
       const r = await loss(f, null);
       return [
         { what: 'labelled tokens counted, minus 19', value: Math.abs(r.tokens - 19), bound: 0 },
-        { what: 'base_loss', value: Math.abs(r.mean - f.reference.base_loss), bound: 1e-5 },
+        { what: 'base_loss', value: Math.abs(r.mean - f.reference.base_loss), bound: bound(f, 1e-5, 5e-4) },
       ];
     },
   },
   {
-    name: 'the PEFT adapter loads and gives lora_logits within 1e-4 and lora_loss within 1e-5',
+    name: 'the PEFT adapter loads and gives lora_logits within 1e-4 and lora_loss within 1e-5 (float16 weights: 2e-2, 5e-4)',
     measure: (f) =>
       withAdapter(f, async (adapter) => [
-        { what: 'lora_logits', value: await logitsError(f, 'lora_logits', adapter), bound: 1e-4 },
-        { what: 'lora_loss', value: Math.abs((await loss(f, adapter)).mean - f.reference.lora_loss), bound: 1e-5 },
+        { what: 'lora_logits', value: await logitsError(f, 'lora_logits', adapter), bound: bound(f, 1e-4, 2e-2) },
+        { what: 'lora_loss', value: Math.abs((await loss(f, adapter)).mean - f.reference.lora_loss), bound: bound(f, 1e-5, 5e-4) },
       ]),
   },
   {
@@ -140,19 +150,19 @@ export const PARITY_CHECKS: ParityCheck[] = [
         const merged = await logitsError(f, 'lora_logits', null);
         adapter.unmerge(f.model);
         return [
-          { what: 'merged logits', value: merged, bound: 1e-4 },
-          { what: 'unmerged logits', value: await logitsError(f, 'base_logits', null), bound: 1e-4 },
+          { what: 'merged logits', value: merged, bound: bound(f, 1e-4, 2e-2) },
+          { what: 'unmerged logits', value: await logitsError(f, 'base_logits', null), bound: bound(f, 1e-4, 2e-2) },
         ];
       }),
   },
   {
-    name: 'gradients of every LoRA A/B agree within 1e-3 x max|grad|, and AdamW matches torch within 1e-5',
+    name: 'gradients of every LoRA A/B agree within 1e-3 x max|grad| (float16 weights: 1e-2), and AdamW matches torch within 1e-5',
     measure: (f) =>
       withAdapter(f, async (adapter) => {
         const r = await lossAndGrads(f.model, adapter, makeBatch(examples(f), 0), { withGrad: true });
         const keys = adapter.variableKeys();
         const errors: Measurement[] = [
-          { what: 'lora_loss with gradients', value: Math.abs(r.lossSum / r.tokens - f.reference.lora_loss), bound: 1e-5 },
+          { what: 'lora_loss with gradients', value: Math.abs(r.lossSum / r.tokens - f.reference.lora_loss), bound: bound(f, 1e-5, 5e-4) },
           { what: 'LoRA tensors, minus 56', value: Math.abs(keys.length - 7 * 4 * 2), bound: 0 },
         ];
         const referenceGrads: tf.Tensor[] = [];
@@ -161,7 +171,7 @@ export const PARITY_CHECKS: ParityCheck[] = [
           const expected = f.ref.readFloat32(`grad/${name}`);
           const [rows, cols] = r.grads![i].shape as [number, number];
           const ours = transposeData((await tf.div(r.grads![i], r.tokens).data()) as Float32Array, rows, cols);
-          errors.push({ what: `grad ${name} / max|grad|`, value: maxAbs(ours, expected.data) / Math.max(...expected.data.map(Math.abs)), bound: 1e-3 });
+          errors.push({ what: `grad ${name} / max|grad|`, value: maxAbs(ours, expected.data) / Math.max(...expected.data.map(Math.abs)), bound: bound(f, 1e-3, 1e-2) });
           // On elements whose gradient is ~1e-7, eps=1e-8 turns float32 rounding of the
           // gradient into 1e-5 differences: the optimiser is checked on the reference ones.
           referenceGrads.push(tf.tensor2d(transposeData(expected.data, expected.shape[0], expected.shape[1]), [expected.shape[1], expected.shape[0]]));

@@ -1,0 +1,119 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../src-main/engine/backend';
+import { geluGate, rmsNorm } from '../../src-main/model/fused';
+import { useWebgpuKernels } from '../../src-main/model/webgpu-program';
+import { webgpuAdapter } from '../helpers/webgpu';
+
+/**
+ * The fused RMSNorm and GELU gate of webgpu (model/fused.ts: one WGSL kernel forward,
+ * one per input backward) against the same maths written out in tfjs ops and
+ * differentiated by tfjs: values and gradients, including shapes whose dispatch tfjs
+ * folds into 2-D. On wasm and cpu the model runs those tfjs ops themselves.
+ */
+const EPS = 1e-6;
+const referenceNorm = (x: tf.Tensor, w: tf.Tensor) => tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), EPS))), w);
+const referenceGelu = (g: tf.Tensor, u: tf.Tensor) =>
+  tf.mul(tf.mul(tf.mul(g, 0.5), tf.add(tf.tanh(tf.mul(tf.add(g, tf.mul(tf.pow(g, 3), 0.044715)), Math.sqrt(2 / Math.PI))), 1)), u);
+
+function random(shape: number[], seed: number, scale = 1): tf.Tensor {
+  return tf.tidy(() => tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed), scale));
+}
+
+/** max |a - b| / max |b|, read at once. */
+async function relError(a: tf.Tensor, b: tf.Tensor): Promise<number> {
+  const [diff, size] = tf.tidy(() => [tf.max(tf.abs(tf.sub(a, b))), tf.max(tf.abs(b))]);
+  const out = (await diff.data())[0] / (await size.data())[0];
+  tf.dispose([diff, size]);
+  return out;
+}
+
+/** Value and gradients of sum(f(inputs) * dy) by tfjs autograd, whatever f's gradient is. */
+function valueAndGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], dy: tf.Tensor) {
+  const value = f(...inputs);
+  const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), dy)))(inputs);
+  return { value, grads };
+}
+
+async function expectNormMatches(shape: number[], bound: number) {
+  const cols = shape[shape.length - 1];
+  const x = random(shape, 1, 3);
+  const w = tf.add(random([cols], 2, 0.5), 1) as tf.Tensor1D;
+  const dy = random(shape, 3);
+  const fused = valueAndGrads((t) => rmsNorm(t, w, EPS), [x], dy);
+  // Pretraining also differentiates the weight.
+  const withWeight = valueAndGrads((t, v) => rmsNorm(t, v as tf.Tensor1D, EPS, true), [x, w], dy);
+  const reference = valueAndGrads((t, v) => referenceNorm(t, v as tf.Tensor1D), [x, w], dy);
+  expect(fused.value.shape).toEqual(shape);
+  expect(await relError(fused.value, reference.value)).toBeLessThan(bound);
+  expect(await relError(fused.grads[0], reference.grads[0])).toBeLessThan(bound);
+  expect(await relError(withWeight.grads[0], reference.grads[0])).toBeLessThan(bound);
+  expect(await relError(withWeight.grads[1], reference.grads[1])).toBeLessThan(bound);
+  tf.dispose([x, w, dy, fused.value, ...fused.grads, withWeight.value, ...withWeight.grads, reference.value, ...reference.grads]);
+}
+
+async function expectGeluMatches(shape: number[], bound: number) {
+  // Gate values out to +-24: a naive tanh overflows there.
+  const g = random(shape, 4, 8);
+  const u = random(shape, 5);
+  const dy = random(shape, 6);
+  const fused = valueAndGrads((a, b) => geluGate(a as tf.Tensor2D, b as tf.Tensor2D), [g, u], dy);
+  const reference = valueAndGrads(referenceGelu, [g, u], dy);
+  expect(await relError(fused.value, reference.value)).toBeLessThan(bound);
+  expect(await relError(fused.grads[0], reference.grads[0])).toBeLessThan(bound);
+  expect(await relError(fused.grads[1], reference.grads[1])).toBeLessThan(bound);
+  tf.dispose([g, u, dy, fused.value, ...fused.grads, reference.value, ...reference.grads]);
+}
+
+describe.skipIf(!webgpuAdapter)('fused RMSNorm and GELU gate on webgpu (WGSL kernels)', () => {
+  afterAll(() => useWebgpuKernels(true));
+
+  it('match tfjs autograd of the written-out ops, also past 65,535 workgroups', async () => {
+    await initBackend('webgpu');
+    await expectNormMatches([6, 1152], 1e-5);
+    await expectNormMatches([2, 3, 4, 256], 1e-5);
+    await expectNormMatches([70_000, 4], 1e-5);
+    await expectGeluMatches([7, 300], 1e-5);
+    await expectGeluMatches([2100, 2000], 1e-5);
+  });
+
+  it('are one dispatch forward and one per input backward, where the tfjs ops are many', async () => {
+    await initBackend('webgpu');
+    const x = random([16, 256], 7);
+    const w = tf.ones([256]) as tf.Tensor1D;
+    const g = random([16, 512], 8);
+    const u = random([16, 512], 9);
+    // GPU programs run (wrapping the backend's entry), and the kernels by name.
+    const backend = tf.backend() as unknown as { runWebGPUProgram: (...a: unknown[]) => unknown };
+    const run = backend.runWebGPUProgram;
+    let programs = 0;
+    backend.runWebGPUProgram = (...a: unknown[]) => (programs++, run.apply(backend, a));
+    const dispatches = async (f: () => tf.Tensor[]) => {
+      programs = 0;
+      const profile = await tf.profile(() => {
+        tf.dispose(f());
+      });
+      return { programs, fused: profile.kernels.map((k) => k.name).filter((k) => k.startsWith('Sqlora')) };
+    };
+    const normStep = () => {
+      const dy = tf.onesLike(x);
+      return [dy, ...tf.grads((t: tf.Tensor) => tf.mul(rmsNorm(t, w, EPS), dy))([x])];
+    };
+    const geluStep = () => {
+      const dy = tf.onesLike(g);
+      return [dy, ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.mul(geluGate(a as tf.Tensor2D, b as tf.Tensor2D), dy))([g, u])];
+    };
+    // Each: OnesLike, the op, the Multiply by dy and its gradient, the op's backward.
+    expect(await dispatches(normStep)).toEqual({ programs: 5, fused: ['SqloraRmsNorm', 'SqloraRmsNormGrad'] });
+    expect(await dispatches(geluStep)).toEqual({ programs: 6, fused: ['SqloraGeluGate', 'SqloraGeluGateGrad', 'SqloraGeluGateGrad'] });
+    useWebgpuKernels(false);
+    const composite = [await dispatches(normStep), await dispatches(geluStep)];
+    useWebgpuKernels(true);
+    backend.runWebGPUProgram = run;
+    expect(composite.map((c) => c.fused)).toEqual([[], []]);
+    expect(composite[0].programs).toBeGreaterThan(10);
+    expect(composite[1].programs).toBeGreaterThan(15);
+    console.log(`[fused] GPU programs for one norm forward + backward: ${composite[0].programs} -> 5; GELU gate: ${composite[1].programs} -> 6`);
+    tf.dispose([x, w, g, u]);
+  });
+});
