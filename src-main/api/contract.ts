@@ -693,10 +693,12 @@ const workbenchRequests = {
 export const MemoryFit = z.object({
   /** Weights as float32 plus the LoRA state and activations. */
   neededBytes: z.number(),
+  /** The weights as float32. */
   weightsBytes: z.number(),
   /** The backend in use (Settings, or the engine's choice under 'auto'); null while 'auto' and the engine has not chosen yet. */
   chosen: BackendName.nullable(),
-  backends: z.array(z.object({ backend: BackendName, limitBytes: z.number(), fits: z.boolean() })),
+  /** neededBytes on each backend: less on webgpu, which stores the frozen weights as float16. */
+  backends: z.array(z.object({ backend: BackendName, neededBytes: z.number(), limitBytes: z.number(), fits: z.boolean() })),
 });
 export type MemoryFit = z.infer<typeof MemoryFit>;
 

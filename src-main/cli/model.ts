@@ -7,7 +7,7 @@ import { follow } from './dataset';
 const gb = (b: number) => `${(b / 1e9).toFixed(2)} GB`;
 /** The chosen backend's verdict, or every backend's while 'auto' has not picked one. */
 const fit = (m: MemoryFit) =>
-  `LoRA training needs ${gb(m.neededBytes)}: ${(m.chosen ? m.backends.filter((b) => b.backend === m.chosen) : m.backends).map((b) => `${b.fits ? 'fits' : 'too big for'} ${b.backend} (${gb(b.limitBytes)})`).join(', ')}`;
+  `LoRA training needs ${gb(m.neededBytes)} with float32 weights: ${(m.chosen ? m.backends.filter((b) => b.backend === m.chosen) : m.backends).map((b) => `${b.fits ? 'fits' : 'too big for'} ${b.backend} (${gb(b.neededBytes)} of ${gb(b.limitBytes)})`).join(', ')}`;
 const line = (m: ModelSummary) =>
   `${String(m.id).padStart(3)}  ${m.name}  (${m.source}${m.hubId && m.hubId !== m.name ? ` ${m.hubId}` : ''}; ${m.layers} layers, hidden ${m.hiddenSize}, vocab ${m.vocabSize.toLocaleString('en-US')}, ${(m.parameters / 1e6).toFixed(1)}M parameters${m.dtype ? ` ${m.dtype}` : ''}, ${gb(m.diskBytes)} on disk)\n     ${fit(m.memory)}\n     ${m.path}`;
 const presetLine = (p: ModelPreset) =>

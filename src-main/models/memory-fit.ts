@@ -22,6 +22,13 @@ export function backendLimit(backend: BackendName, machineBytes = totalmem()): n
   return backend === 'wasm' ? WASM_HEAP_LIMIT * WASM_SAFE_FRACTION : machineBytes * 0.75;
 }
 
+/**
+ * What training needs on a backend: webgpu stores the frozen weights as float16
+ * (model/half.ts), half their float32 bytes (the float32 norms are a rounding error).
+ */
+export const neededOn = (backend: BackendName, estimate: Pick<MemoryEstimate, 'totalBytes' | 'weightsBytes'>): number =>
+  backend === 'webgpu' ? estimate.totalBytes - estimate.weightsBytes / 2 : estimate.totalBytes;
+
 export function memoryFit(estimate: Pick<MemoryEstimate, 'totalBytes' | 'weightsBytes'>, chosen: BackendName | null, machineBytes = totalmem()): MemoryFit {
   return {
     neededBytes: estimate.totalBytes,
@@ -29,7 +36,8 @@ export function memoryFit(estimate: Pick<MemoryEstimate, 'totalBytes' | 'weights
     chosen,
     backends: BackendName.options.map((backend) => {
       const limitBytes = backendLimit(backend, machineBytes);
-      return { backend, limitBytes, fits: estimate.totalBytes <= limitBytes };
+      const neededBytes = neededOn(backend, estimate);
+      return { backend, neededBytes, limitBytes, fits: neededBytes <= limitBytes };
     }),
   };
 }
