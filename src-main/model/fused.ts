@@ -3,8 +3,8 @@ import { customGrad1 } from './grad';
 import { hasWebgpuKernels, type KernelArgs, registerWebgpuKernels, type WebgpuProgram } from './webgpu-program';
 
 /**
- * Fused ops: Gemma's RMSNorm and GELU gate as one WGSL kernel each on webgpu, with
- * their gradients as kernels too.
+ * Fused ops: Gemma's RMSNorm, GELU gate and rotary embedding as one WGSL kernel each
+ * on webgpu, with their gradients as kernels too.
  *
  * Built from tfjs ops, one RMSNorm is 6 kernels forward and about 12 in tfjs's
  * generated backward; a layer has 6 norms and is run twice per step (forward, then
@@ -62,6 +62,30 @@ export function geluGate(gate: tf.Tensor2D, up: tf.Tensor2D): tf.Tensor2D {
   return f(gate, up) as tf.Tensor2D;
 }
 
+/**
+ * Rotary embedding of heads x [B, T, n, D] with cos / sin [B, T, 1, D], returned as
+ * [B, n, T, D] (the layout attention multiplies in): x * cos + rotate_half(x) * sin,
+ * rotate_half(x) = concat(-x2, x1). On webgpu one kernel forward and one backward in
+ * place of 7 tfjs ops (split, neg, concat, 2 mul, add, transpose) and their gradients.
+ */
+export function ropeHeads(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {
+  if (!hasWebgpuKernels()) return tf.transpose(ropeOps(x, cos, sin), [0, 2, 1, 3]);
+  const rope = customGrad1<tf.Tensor4D>((input, save) => {
+    save([]);
+    return {
+      value: tf.engine().runKernel(ROPE_HEADS, { x: input, cos, sin }, {}) as tf.Tensor4D,
+      gradFunc: (dy) => tf.engine().runKernel(ROPE_HEADS_GRAD, { dy, cos, sin }, {}) as tf.Tensor,
+    };
+  });
+  return rope(x);
+}
+
+function ropeOps(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {
+  const half = x.shape[3] / 2;
+  const [x1, x2] = tf.split(x, [half, half], -1);
+  return tf.add(tf.mul(x, cos), tf.mul(tf.concat([tf.neg(x2), x1], -1), sin));
+}
+
 function rmsNormOps(x: tf.Tensor, onePlusW: tf.Tensor, eps: number): tf.Tensor {
   const variance = tf.mean(tf.square(x), -1, true);
   return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, eps))), onePlusW);
@@ -80,6 +104,8 @@ const RMS_NORM = 'SqloraRmsNorm';
 const RMS_NORM_GRAD = 'SqloraRmsNormGrad';
 const GELU_GATE = 'SqloraGeluGate';
 const GELU_GATE_GRAD = 'SqloraGeluGateGrad';
+const ROPE_HEADS = 'SqloraRopeHeads';
+const ROPE_HEADS_GRAD = 'SqloraRopeHeadsGrad';
 
 const ROW_BLOCK = 64;
 const ELEMENT_BLOCK = 64;
@@ -206,9 +232,73 @@ function geluGateGradKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorIn
   return backend.runWebGPUProgram(program, [gate, up, dy], 'float32');
 }
 
+/**
+ * One thread per output element of a rotary kernel. Forward writes [B, n, T, D] from x
+ * [B, T, n, D]; backward writes dx [B, T, n, D] from dy [B, n, T, D] with the transposed
+ * rotation: dx_d = dy_d cos_d + (d < D/2 ? dy_{d+D/2} sin_{d+D/2} : -dy_{d-D/2} sin_{d-D/2}).
+ */
+function ropeProgram(key: string, variableNames: string[], outputShape: number[], body: string): WebgpuProgram {
+  return {
+    variableNames,
+    outputShape,
+    shaderKey: key,
+    dispatchLayout: flatLayout(outputShape),
+    dispatch: [Math.ceil(outputShape.reduce((a, b) => a * b, 1) / ELEMENT_BLOCK), 1, 1],
+    workgroupSize: [ELEMENT_BLOCK, 1, 1],
+    size: true,
+    getUserCode: () => `
+      fn main(index : i32) {
+        if (index < uniforms.size) {
+          let D = uniforms.outShape[3];
+          let halfD = D / 2;
+          let d = index % D;
+          let low = d < halfD;
+          let partner = select(d - halfD, d + halfD, low);
+          ${body}
+        }
+      }`,
+  };
+}
+
+function ropeHeadsKernel({ inputs, backend }: KernelArgs): tf.TensorInfo {
+  const { x, cos, sin } = inputs;
+  const [B, T, n, D] = x.shape;
+  // Output coordinates (b, h, t, d); x is read at (b, t, h, d), cos and sin at (b, t, d).
+  const program = ropeProgram('sqloraRopeHeads', ['x', 'cos', 'sin'], [B, n, T, D], `
+    let T = uniforms.outShape[2];
+    let heads = uniforms.outShape[1];
+    let t = (index / D) % T;
+    let h = (index / (D * T)) % heads;
+    let b = index / (D * T * heads);
+    let row = ((b * T + t) * heads + h) * D;
+    let table = (b * T + t) * D + d;
+    let rotated = select(x[row + partner], -x[row + partner], low);
+    setOutputAtIndex(index, x[row + d] * cos[table] + rotated * sin[table]);`);
+  return backend.runWebGPUProgram(program, [x, cos, sin], 'float32');
+}
+
+function ropeHeadsGradKernel({ inputs, backend }: KernelArgs): tf.TensorInfo {
+  const { dy, cos, sin } = inputs;
+  const [B, n, T, D] = dy.shape;
+  // Output coordinates (b, t, h, d); dy is read at (b, h, t, d).
+  const program = ropeProgram('sqloraRopeHeadsGrad', ['dy', 'cos', 'sin'], [B, T, n, D], `
+    let heads = uniforms.outShape[2];
+    let T = uniforms.outShape[1];
+    let h = (index / D) % heads;
+    let t = (index / (D * heads)) % T;
+    let b = index / (D * heads * T);
+    let row = ((b * heads + h) * T + t) * D;
+    let table = (b * T + t) * D;
+    let rotated = select(-dy[row + partner] * sin[table + partner], dy[row + partner] * sin[table + partner], low);
+    setOutputAtIndex(index, dy[row + d] * cos[table + d] + rotated);`);
+  return backend.runWebGPUProgram(program, [dy, cos, sin], 'float32');
+}
+
 registerWebgpuKernels([
   [RMS_NORM, rmsNormKernel],
   [RMS_NORM_GRAD, rmsNormGradKernel],
   [GELU_GATE, geluGateKernel],
   [GELU_GATE_GRAD, geluGateGradKernel],
+  [ROPE_HEADS, ropeHeadsKernel],
+  [ROPE_HEADS_GRAD, ropeHeadsGradKernel],
 ]);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { maxTensorBytes, TensorTooLargeError, vocabShards } from './device-limits';
 import { customGrad1, oneHotFloat, sumAll } from './grad';
-import { geluGate, rmsNorm } from './fused';
+import { geluGate, rmsNorm, ropeHeads } from './fused';
 import { type FrozenMatrix, frozenMatMul, frozenMatrix, gatherColumns, halfStorageAvailable, HalfMatrix } from './half';
 import { matMul } from './matmul';
 import { type Gemma3Config, type LayerType, loadGemma3Config } from './config';
@@ -289,13 +289,6 @@ export class Gemma3Model {
     return tf.add(base, tf.mul(delta, loraOptions.scale));
   }
 
-  private rope(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {
-    const half = this.config.headDim / 2;
-    const [x1, x2] = tf.split(x, [half, half], -1);
-    const rotated = tf.concat([tf.neg(x2), x1], -1);
-    return tf.add(tf.mul(x, cos), tf.mul(rotated, sin));
-  }
-
   /**
    * One decoder layer on x [B*T, hidden]. With `past`, keys and values are appended
    * to the cache and the new cache is returned (generation); the mask in `inputs`
@@ -309,9 +302,10 @@ export class Gemma3Model {
     const groups = numHeads / numKvHeads;
 
     const h = this.rmsNorm(x, w.norms.input_layernorm) as tf.Tensor2D;
-    const heads = (t: tf.Tensor2D, n: number, norm: tf.Tensor1D) => this.rope(this.rmsNorm(tf.reshape(t, [B, T, n, headDim]), norm) as tf.Tensor4D, inputs.cos[type], inputs.sin[type]);
-    const q = tf.transpose(heads(this.project(h, i, 'q_proj', lora, loraOptions), numHeads, w.norms.q_norm), [0, 2, 1, 3]);
-    let k = tf.transpose(heads(this.project(h, i, 'k_proj', lora, loraOptions), numKvHeads, w.norms.k_norm), [0, 2, 1, 3]) as tf.Tensor4D;
+    // Normed, rotated heads as [B, heads, T, D].
+    const heads = (t: tf.Tensor2D, n: number, norm: tf.Tensor1D) => ropeHeads(this.rmsNorm(tf.reshape(t, [B, T, n, headDim]), norm) as tf.Tensor4D, inputs.cos[type], inputs.sin[type]);
+    const q = heads(this.project(h, i, 'q_proj', lora, loraOptions), numHeads, w.norms.q_norm);
+    let k = heads(this.project(h, i, 'k_proj', lora, loraOptions), numKvHeads, w.norms.k_norm);
     let v = tf.transpose(tf.reshape(this.project(h, i, 'v_proj', lora, loraOptions), [B, T, numKvHeads, headDim]), [0, 2, 1, 3]) as tf.Tensor4D;
     if (past) {
       k = tf.concat([past.k, k], 2);

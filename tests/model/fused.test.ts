@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src-main/engine/backend';
-import { geluGate, rmsNorm } from '../../src-main/model/fused';
+import { geluGate, rmsNorm, ropeHeads } from '../../src-main/model/fused';
 import { useWebgpuKernels } from '../../src-main/model/webgpu-program';
 import { webgpuAdapter } from '../helpers/webgpu';
 
 /**
- * The fused RMSNorm and GELU gate of webgpu (model/fused.ts: one WGSL kernel forward,
+ * The fused RMSNorm, GELU gate and rotary embedding of webgpu (model/fused.ts: one WGSL kernel forward,
  * one per input backward) against the same maths written out in tfjs ops and
  * differentiated by tfjs: values and gradients, including shapes whose dispatch tfjs
  * folds into 2-D. On wasm and cpu the model runs those tfjs ops themselves.
@@ -65,7 +65,28 @@ async function expectGeluMatches(shape: number[], bound: number) {
   tf.dispose([g, u, dy, fused.value, ...fused.grads, reference.value, ...reference.grads]);
 }
 
-describe.skipIf(!webgpuAdapter)('fused RMSNorm and GELU gate on webgpu (WGSL kernels)', () => {
+/** transformers' apply_rotary_pos_emb, then heads first: [B, T, n, D] -> [B, n, T, D]. */
+const referenceRope = (x: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor) => {
+  const half = x.shape[3]! / 2;
+  const [x1, x2] = tf.split(x, [half, half], -1);
+  return tf.transpose(tf.add(tf.mul(x, cos), tf.mul(tf.concat([tf.neg(x2), x1], -1), sin)), [0, 2, 1, 3]);
+};
+
+async function expectRopeMatches([B, T, n, D]: [number, number, number, number], bound: number) {
+  const x = random([B, T, n, D], 10) as tf.Tensor4D;
+  // Tables that differ per row and per half, so a wrong index shows.
+  const cos = random([B, T, 1, D], 11) as tf.Tensor4D;
+  const sin = random([B, T, 1, D], 12) as tf.Tensor4D;
+  const dy = random([B, n, T, D], 13);
+  const fused = valueAndGrads((t) => ropeHeads(t as tf.Tensor4D, cos, sin), [x], dy);
+  const reference = valueAndGrads((t) => referenceRope(t, cos, sin), [x], dy);
+  expect(fused.value.shape).toEqual([B, n, T, D]);
+  expect(await relError(fused.value, reference.value)).toBeLessThan(bound);
+  expect(await relError(fused.grads[0], reference.grads[0])).toBeLessThan(bound);
+  tf.dispose([x, cos, sin, dy, fused.value, ...fused.grads, reference.value, ...reference.grads]);
+}
+
+describe.skipIf(!webgpuAdapter)('fused RMSNorm, GELU gate and rotary embedding on webgpu (WGSL kernels)', () => {
   afterAll(() => useWebgpuKernels(true));
 
   it('match tfjs autograd of the written-out ops, also past 65,535 workgroups', async () => {
@@ -75,6 +96,9 @@ describe.skipIf(!webgpuAdapter)('fused RMSNorm and GELU gate on webgpu (WGSL ker
     await expectNormMatches([70_000, 4], 1e-5);
     await expectGeluMatches([7, 300], 1e-5);
     await expectGeluMatches([2100, 2000], 1e-5);
+    await expectRopeMatches([2, 5, 3, 8], 1e-5);
+    await expectRopeMatches([3, 1, 1, 256], 1e-5);
+    await expectRopeMatches([8, 256, 4, 256], 1e-5);
   });
 
   it('are one dispatch forward and one per input backward, where the tfjs ops are many', async () => {
@@ -99,6 +123,12 @@ describe.skipIf(!webgpuAdapter)('fused RMSNorm and GELU gate on webgpu (WGSL ker
       const dy = tf.onesLike(x);
       return [dy, ...tf.grads((t: tf.Tensor) => tf.mul(rmsNorm(t, w, EPS), dy))([x])];
     };
+    const q = random([2, 16, 4, 64], 10) as tf.Tensor4D;
+    const table = random([2, 16, 1, 64], 11) as tf.Tensor4D;
+    const ropeStep = () => {
+      const dy = tf.ones([2, 4, 16, 64]);
+      return [dy, ...tf.grads((t: tf.Tensor) => tf.mul(ropeHeads(t as tf.Tensor4D, table, table), dy))([q])];
+    };
     const geluStep = () => {
       const dy = tf.onesLike(g);
       return [dy, ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.mul(geluGate(a as tf.Tensor2D, b as tf.Tensor2D), dy))([g, u])];
@@ -106,14 +136,17 @@ describe.skipIf(!webgpuAdapter)('fused RMSNorm and GELU gate on webgpu (WGSL ker
     // Each: OnesLike, the op, the Multiply by dy and its gradient, the op's backward.
     expect(await dispatches(normStep)).toEqual({ programs: 5, fused: ['SqloraRmsNorm', 'SqloraRmsNormGrad'] });
     expect(await dispatches(geluStep)).toEqual({ programs: 6, fused: ['SqloraGeluGate', 'SqloraGeluGateGrad', 'SqloraGeluGateGrad'] });
+    // tf.ones is uploaded, not a program: rope, Multiply, its gradient, rope's backward.
+    expect(await dispatches(ropeStep)).toEqual({ programs: 4, fused: ['SqloraRopeHeads', 'SqloraRopeHeadsGrad'] });
     useWebgpuKernels(false);
-    const composite = [await dispatches(normStep), await dispatches(geluStep)];
+    const composite = [await dispatches(normStep), await dispatches(geluStep), await dispatches(ropeStep)];
     useWebgpuKernels(true);
     backend.runWebGPUProgram = run;
-    expect(composite.map((c) => c.fused)).toEqual([[], []]);
+    expect(composite.map((c) => c.fused)).toEqual([[], [], []]);
     expect(composite[0].programs).toBeGreaterThan(10);
     expect(composite[1].programs).toBeGreaterThan(15);
-    console.log(`[fused] GPU programs for one norm forward + backward: ${composite[0].programs} -> 5; GELU gate: ${composite[1].programs} -> 6`);
-    tf.dispose([x, w, g, u]);
+    expect(composite[2].programs).toBeGreaterThan(10);
+    console.log(`[fused] GPU programs for one norm forward + backward: ${composite[0].programs} -> 5; GELU gate: ${composite[1].programs} -> 6; rope + transpose: ${composite[2].programs} -> 4`);
+    tf.dispose([x, w, g, u, q, table]);
   });
 });
