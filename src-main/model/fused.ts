@@ -80,6 +80,22 @@ export function ropeHeads(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D): t
   return rope(x);
 }
 
+/**
+ * softmax(scores * scale + mask) over the last axis: attention's probabilities, scores
+ * [B, H, T, Tk] and the additive mask [B, 1, T, Tk]. On webgpu one kernel forward and
+ * one backward (dx = scale * y * (dy - sum(dy * y))) in place of tfjs's multiply, add,
+ * softmax and their gradients.
+ */
+export function maskedSoftmax(scores: tf.Tensor4D, mask: tf.Tensor4D, scale: number): tf.Tensor4D {
+  if (!hasWebgpuKernels()) return tf.softmax(tf.add(tf.mul(scores, scale), mask)) as tf.Tensor4D;
+  const softmax = customGrad1<tf.Tensor4D>((input, save) => {
+    const y = tf.engine().runKernel(MASKED_SOFTMAX, { scores: input, mask }, { scale }) as tf.Tensor4D;
+    save([y]);
+    return { value: y, gradFunc: (dy, [saved]) => tf.engine().runKernel(MASKED_SOFTMAX_GRAD, { y: saved, dy }, { scale }) as tf.Tensor };
+  });
+  return softmax(scores);
+}
+
 function ropeOps(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {
   const half = x.shape[3] / 2;
   const [x1, x2] = tf.split(x, [half, half], -1);
@@ -106,6 +122,8 @@ const GELU_GATE = 'SqloraGeluGate';
 const GELU_GATE_GRAD = 'SqloraGeluGateGrad';
 const ROPE_HEADS = 'SqloraRopeHeads';
 const ROPE_HEADS_GRAD = 'SqloraRopeHeadsGrad';
+const MASKED_SOFTMAX = 'SqloraMaskedSoftmax';
+const MASKED_SOFTMAX_GRAD = 'SqloraMaskedSoftmaxGrad';
 
 const ROW_BLOCK = 64;
 const ELEMENT_BLOCK = 64;
@@ -118,22 +136,27 @@ const TANH_WGSL = `
     return sign(a) * (1.0 - e) / (1.0 + e);
   }`;
 
+/** One workgroup of ROW_BLOCK threads per row of `shape`; uniforms rows, cols and one float named `param`. */
+function perRowProgram(key: string, variableNames: string[], shape: number[], param: string, code: string): WebgpuProgram {
+  return {
+    variableNames,
+    outputShape: shape,
+    shaderKey: key,
+    dispatchLayout: flatLayout(shape),
+    dispatch: [shape.slice(0, -1).reduce((a, b) => a * b, 1), 1, 1],
+    workgroupSize: [ROW_BLOCK, 1, 1],
+    uniforms: `rows : i32, cols : i32, ${param} : f32,`,
+    getUserCode: () => code,
+  };
+}
+
 /**
  * One workgroup per row: threads stride over the row's columns, then a tree sum in
  * workgroup memory. Rows past the end (when a large dispatch is folded into 2-D) read
  * and write nothing but still reach every barrier, as WGSL requires.
  */
 function rowProgram(key: string, variableNames: string[], shape: number[], body: { sums: string; write: string }): WebgpuProgram {
-  const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
-  return {
-    variableNames,
-    outputShape: shape,
-    shaderKey: key,
-    dispatchLayout: flatLayout(shape),
-    dispatch: [rows, 1, 1],
-    workgroupSize: [ROW_BLOCK, 1, 1],
-    uniforms: 'rows : i32, cols : i32, eps : f32,',
-    getUserCode: () => `
+  return perRowProgram(key, variableNames, shape, 'eps', `
       var<workgroup> sumA : array<f32, ${ROW_BLOCK}>;
       var<workgroup> sumB : array<f32, ${ROW_BLOCK}>;
       fn main(index : i32) {
@@ -161,8 +184,7 @@ function rowProgram(key: string, variableNames: string[], shape: number[], body:
         for (var c = tid; c < cols; c += ${ROW_BLOCK}) {
           ${body.write}
         }
-      }`,
-  };
+      }`);
 }
 
 function elementProgram(key: string, variableNames: string[], shape: number[], expression: string): WebgpuProgram {
@@ -294,11 +316,70 @@ function ropeHeadsGradKernel({ inputs, backend }: KernelArgs): tf.TensorInfo {
   return backend.runWebGPUProgram(program, [dy, cos, sin], 'float32');
 }
 
+/**
+ * Attention softmax rows: one workgroup per row of [B, H, T, Tk] (as rowProgram), the
+ * row's max and sum folded in workgroup memory. Score row (b, h, t) takes mask row
+ * (b, t); masked entries are -1e9, not -inf, so no row is empty (as in tfjs).
+ */
+function softmaxProgram(key: string, variableNames: string[], shape: number[], body: string): WebgpuProgram {
+  return perRowProgram(key, variableNames, shape, 'scale', `
+      var<workgroup> partial : array<f32, ${ROW_BLOCK}>;
+      fn fold(tid : i32, value : f32, useMax : bool) -> f32 {
+        partial[tid] = value;
+        workgroupBarrier();
+        for (var size = ${ROW_BLOCK / 2}; size > 0; size = size / 2) {
+          if (tid < size) {
+            let other = partial[tid + size];
+            partial[tid] = select(partial[tid] + other, max(partial[tid], other), useMax);
+          }
+          workgroupBarrier();
+        }
+        let total = partial[0];
+        workgroupBarrier();
+        return total;
+      }
+      fn main(index : i32) {
+        let row = index / ${ROW_BLOCK};
+        let tid = i32(localId.x);
+        let cols = select(0, uniforms.cols, row < uniforms.rows);
+        let base = row * uniforms.cols;
+        ${body}
+      }`);
+}
+
+function maskedSoftmaxKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const { scores, mask } = inputs;
+  const program = softmaxProgram('sqloraMaskedSoftmax', ['scores', 'mask'], scores.shape, `
+    let T = uniforms.scoresShape[2];
+    let maskBase = ((row / (uniforms.scoresShape[1] * T)) * T + row % T) * uniforms.cols;
+    var m = -3.0e38;
+    for (var c = tid; c < cols; c += ${ROW_BLOCK}) { m = max(m, scores[base + c] * uniforms.scale + mask[maskBase + c]); }
+    m = fold(tid, m, true);
+    var e = 0.0;
+    for (var c = tid; c < cols; c += ${ROW_BLOCK}) { e = e + exp(scores[base + c] * uniforms.scale + mask[maskBase + c] - m); }
+    e = fold(tid, e, false);
+    for (var c = tid; c < cols; c += ${ROW_BLOCK}) { setOutputAtIndex(base + c, exp(scores[base + c] * uniforms.scale + mask[maskBase + c] - m) / e); }`);
+  return backend.runWebGPUProgram(program, [scores, mask], 'float32', rowUniforms(scores.shape, attrs.scale as number));
+}
+
+function maskedSoftmaxGradKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const { y, dy } = inputs;
+  const program = softmaxProgram('sqloraMaskedSoftmaxGrad', ['y', 'dy'], y.shape, `
+    var s = 0.0;
+    for (var c = tid; c < cols; c += ${ROW_BLOCK}) { s = s + y[base + c] * dy[base + c]; }
+    s = fold(tid, s, false);
+    for (var c = tid; c < cols; c += ${ROW_BLOCK}) { setOutputAtIndex(base + c, uniforms.scale * y[base + c] * (dy[base + c] - s)); }`);
+  return backend.runWebGPUProgram(program, [y, dy], 'float32', rowUniforms(y.shape, attrs.scale as number));
+}
+
 registerWebgpuKernels([
+
   [RMS_NORM, rmsNormKernel],
   [RMS_NORM_GRAD, rmsNormGradKernel],
   [GELU_GATE, geluGateKernel],
   [GELU_GATE_GRAD, geluGateGradKernel],
   [ROPE_HEADS, ropeHeadsKernel],
   [ROPE_HEADS_GRAD, ropeHeadsGradKernel],
+  [MASKED_SOFTMAX, maskedSoftmaxKernel],
+  [MASKED_SOFTMAX_GRAD, maskedSoftmaxGradKernel],
 ]);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { maxTensorBytes, TensorTooLargeError, vocabShards } from './device-limits';
 import { customGrad1, oneHotFloat, sumAll } from './grad';
-import { geluGate, rmsNorm, ropeHeads } from './fused';
+import { geluGate, maskedSoftmax, rmsNorm, ropeHeads } from './fused';
 import { type FrozenMatrix, frozenMatMul, frozenMatrix, gatherColumns, halfStorageAvailable, HalfMatrix } from './half';
 import { matMul } from './matmul';
 import { type Gemma3Config, type LayerType, loadGemma3Config } from './config';
@@ -316,12 +316,12 @@ export class Gemma3Model {
     // Grouped-query attention without repeating K/V: the `groups` query heads that
     // share a KV head are stacked along the query axis.
     const qg = tf.reshape(q, [B * numKvHeads, groups * T, headDim]);
-    let scores = matMul(qg, tf.reshape(k, [B * numKvHeads, Tk, headDim]), false, true);
-    scores = tf.mul(scores, this.config.queryPreAttnScalar ** -0.5);
+    const scores = tf.reshape(matMul(qg, tf.reshape(k, [B * numKvHeads, Tk, headDim]), false, true), [B, numHeads, T, Tk]) as tf.Tensor4D;
+    const scale = this.config.queryPreAttnScalar ** -0.5;
     const cap = this.config.attnLogitSoftcapping;
-    if (cap) scores = tf.mul(tf.tanh(tf.div(scores, cap)), cap);
-    const masked = tf.add(tf.reshape(scores, [B, numHeads, T, Tk]), inputs.mask[type]);
-    const probs = tf.reshape(tf.softmax(masked, -1), [B * numKvHeads, groups * T, Tk]);
+    // Gemma 2's soft-capping sits between the scale and the mask; Gemma 3 has none.
+    const weights = cap ? tf.softmax(tf.add(tf.mul(tf.tanh(tf.div(tf.mul(scores, scale), cap)), cap), inputs.mask[type])) : maskedSoftmax(scores, inputs.mask[type], scale);
+    const probs = tf.reshape(weights, [B * numKvHeads, groups * T, Tk]);
     const context = matMul(probs, tf.reshape(v, [B * numKvHeads, Tk, headDim]));
     const merged = tf.reshape(tf.transpose(tf.reshape(context, [B, numHeads, T, headDim]), [0, 2, 1, 3]), [B * T, numHeads * headDim]) as tf.Tensor2D;
     const attn = this.project(merged, i, 'o_proj', lora, loraOptions);

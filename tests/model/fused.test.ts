@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src-main/engine/backend';
-import { geluGate, rmsNorm, ropeHeads } from '../../src-main/model/fused';
+import { geluGate, maskedSoftmax, rmsNorm, ropeHeads } from '../../src-main/model/fused';
 import { useWebgpuKernels } from '../../src-main/model/webgpu-program';
 import { webgpuAdapter } from '../helpers/webgpu';
 
 /**
- * The fused RMSNorm, GELU gate and rotary embedding of webgpu (model/fused.ts: one WGSL kernel forward,
+ * The fused RMSNorm, GELU gate, rotary embedding and attention softmax of webgpu (model/fused.ts: one WGSL kernel forward,
  * one per input backward) against the same maths written out in tfjs ops and
  * differentiated by tfjs: values and gradients, including shapes whose dispatch tfjs
  * folds into 2-D. On wasm and cpu the model runs those tfjs ops themselves.
@@ -86,7 +86,26 @@ async function expectRopeMatches([B, T, n, D]: [number, number, number, number],
   tf.dispose([x, cos, sin, dy, fused.value, ...fused.grads, reference.value, ...reference.grads]);
 }
 
-describe.skipIf(!webgpuAdapter)('fused RMSNorm, GELU gate and rotary embedding on webgpu (WGSL kernels)', () => {
+/** A causal mask, -1e9 where masked (as stepInputs builds it), with batch 1's first 2 keys padding and its query 0 seeing nothing. */
+function causalMask(B: number, T: number, Tk: number): tf.Tensor4D {
+  const m = new Float32Array(B * T * Tk);
+  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) for (let j = 0; j < Tk; j++) m[(b * T + t) * Tk + j] = j <= t + Tk - T && !(b === 1 && (j < 2 || t === 0)) ? 0 : -1e9;
+  return tf.tensor4d(m, [B, 1, T, Tk]);
+}
+
+async function expectSoftmaxMatches([B, H, T, Tk]: [number, number, number, number], bound: number) {
+  const scores = random([B, H, T, Tk], 14, 20) as tf.Tensor4D;
+  const mask = causalMask(B, T, Tk);
+  const dy = random([B, H, T, Tk], 15);
+  const scale = 256 ** -0.5;
+  const fused = valueAndGrads((t) => maskedSoftmax(t as tf.Tensor4D, mask, scale), [scores], dy);
+  const reference = valueAndGrads((t) => tf.softmax(tf.add(tf.mul(t, scale), mask)), [scores], dy);
+  expect(await relError(fused.value, reference.value)).toBeLessThan(bound);
+  expect(await relError(fused.grads[0], reference.grads[0])).toBeLessThan(bound);
+  tf.dispose([scores, mask, dy, fused.value, ...fused.grads, reference.value, ...reference.grads]);
+}
+
+describe.skipIf(!webgpuAdapter)('fused RMSNorm, GELU gate, rotary embedding and attention softmax on webgpu (WGSL kernels)', () => {
   afterAll(() => useWebgpuKernels(true));
 
   it('match tfjs autograd of the written-out ops, also past 65,535 workgroups', async () => {
@@ -99,6 +118,9 @@ describe.skipIf(!webgpuAdapter)('fused RMSNorm, GELU gate and rotary embedding o
     await expectRopeMatches([2, 5, 3, 8], 1e-5);
     await expectRopeMatches([3, 1, 1, 256], 1e-5);
     await expectRopeMatches([8, 256, 4, 256], 1e-5);
+    await expectSoftmaxMatches([2, 4, 5, 7], 1e-5);
+    await expectSoftmaxMatches([2, 4, 1, 300], 1e-5);
+    await expectSoftmaxMatches([8, 4, 256, 256], 1e-5);
   });
 
   it('are one dispatch forward and one per input backward, where the tfjs ops are many', async () => {
@@ -129,6 +151,12 @@ describe.skipIf(!webgpuAdapter)('fused RMSNorm, GELU gate and rotary embedding o
       const dy = tf.ones([2, 4, 16, 64]);
       return [dy, ...tf.grads((t: tf.Tensor) => tf.mul(ropeHeads(t as tf.Tensor4D, table, table), dy))([q])];
     };
+    const scores = random([2, 4, 16, 16], 12) as tf.Tensor4D;
+    const mask = causalMask(2, 16, 16);
+    const softmaxStep = () => {
+      const dy = tf.onesLike(scores);
+      return [dy, ...tf.grads((t: tf.Tensor) => tf.mul(maskedSoftmax(t as tf.Tensor4D, mask, 0.25), dy))([scores])];
+    };
     const geluStep = () => {
       const dy = tf.onesLike(g);
       return [dy, ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.mul(geluGate(a as tf.Tensor2D, b as tf.Tensor2D), dy))([g, u])];
@@ -138,15 +166,19 @@ describe.skipIf(!webgpuAdapter)('fused RMSNorm, GELU gate and rotary embedding o
     expect(await dispatches(geluStep)).toEqual({ programs: 6, fused: ['SqloraGeluGate', 'SqloraGeluGateGrad', 'SqloraGeluGateGrad'] });
     // tf.ones is uploaded, not a program: rope, Multiply, its gradient, rope's backward.
     expect(await dispatches(ropeStep)).toEqual({ programs: 4, fused: ['SqloraRopeHeads', 'SqloraRopeHeadsGrad'] });
+    expect(await dispatches(softmaxStep)).toEqual({ programs: 5, fused: ['SqloraMaskedSoftmax', 'SqloraMaskedSoftmaxGrad'] });
     useWebgpuKernels(false);
-    const composite = [await dispatches(normStep), await dispatches(geluStep), await dispatches(ropeStep)];
+    const composite = [await dispatches(normStep), await dispatches(geluStep), await dispatches(ropeStep), await dispatches(softmaxStep)];
     useWebgpuKernels(true);
     backend.runWebGPUProgram = run;
-    expect(composite.map((c) => c.fused)).toEqual([[], [], []]);
+    expect(composite.map((c) => c.fused)).toEqual([[], [], [], []]);
     expect(composite[0].programs).toBeGreaterThan(10);
     expect(composite[1].programs).toBeGreaterThan(15);
     expect(composite[2].programs).toBeGreaterThan(10);
-    console.log(`[fused] GPU programs for one norm forward + backward: ${composite[0].programs} -> 5; GELU gate: ${composite[1].programs} -> 6; rope + transpose: ${composite[2].programs} -> 4`);
-    tf.dispose([x, w, g, u, q, table]);
+    expect(composite[3].programs).toBeGreaterThan(8);
+    console.log(
+      `[fused] GPU programs for one forward + backward: norm ${composite[0].programs} -> 5, GELU gate ${composite[1].programs} -> 6, rope + transpose ${composite[2].programs} -> 4, scale + mask + softmax ${composite[3].programs} -> 5`,
+    );
+    tf.dispose([x, w, g, u, q, table, scores, mask]);
   });
 });
