@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src-main/engine/backend';
 import { Gemma3Model } from '../../src-main/model/gemma3';
-import { addToFrozen, frozenMatMul, frozenMatMulT, fromHalfBits, gatherColumns, HalfMatrix, toHalfBits } from '../../src-main/model/half';
+import { addToFrozen, frozenMatMul, frozenMatMulT, fromHalfBits, gatherColumns, HalfMatrix, packHalves, toHalfBits } from '../../src-main/model/half';
 import { LoraAdapter } from '../../src-main/model/lora';
 import { writeTinyGemma3 } from '../../src-main/model/tiny-model';
 import { webgpuAdapter } from '../helpers/webgpu';
@@ -46,6 +46,20 @@ describe('float16 conversion', () => {
     expect(Number.isNaN(fromHalfBits(toHalfBits(Number.NaN)))).toBe(true);
     // Normal values keep 11 significant bits.
     for (const [value] of cases) if (Math.abs(value) >= 2 ** -14 && Math.abs(value) <= 65_504) expect(Math.abs(fromHalfBits(toHalfBits(value)) - value)).toBeLessThanOrEqual(Math.abs(value) * 2 ** -11);
+  });
+
+  it('packs pairs as toHalfBits rounds each value, its fast path included, low half first', () => {
+    // Both sides of the fast path's bounds (2^-14 and the 65,520 tie) and random magnitudes from 1e-9 to 1e6.
+    const edges = [2 ** -14, 2 ** -14 * (1 - 2 ** -24), 65_504, 65_519.996, 65_520, 65_536, 1 + 2 ** -11, 1 + 3 * 2 ** -11, 2 - 2 ** -12, 0, -0, Infinity, NaN];
+    const data = new Float32Array(2_016);
+    data.set(edges.flatMap((v) => [v, -v]));
+    for (let i = 2 * edges.length; i < data.length; i++) data[i] = (i % 2 ? -1 : 1) * 10 ** (-9 + 15 * ((i * 0.618) % 1));
+    const packed = packHalves(data, 2, data.length / 2);
+    for (let i = 0; i < packed.length; i++) {
+      expect(packed[i] & 0xffff, `${data[2 * i]}`).toBe(toHalfBits(data[2 * i]));
+      expect(packed[i] >>> 16, `${data[2 * i + 1]}`).toBe(toHalfBits(data[2 * i + 1]));
+    }
+    expect(() => packHalves(new Float32Array(6), 2, 3)).toThrow('3 columns is odd');
   });
 
   it('stores every bfloat16 value of float16 normal size exactly (real checkpoints lose nothing)', () => {
