@@ -187,17 +187,25 @@ function runMatMul(x: tf.Tensor2D, w: HalfMatrix, transposeW: boolean): tf.Tenso
   const inner = transposeW ? N : K;
   if (x.shape[1] !== inner) throw new Error(`float16 matmul: [${x.shape}] ${transposeW ? 'x W^T' : 'x W'} with W [${w.shape}]`);
   const M = x.shape[0];
-  if (M > SMALL_M || transposeW) return tf.engine().runKernel(MATMUL_HALF, { x, w: w.packed }, { transposeW, splits: 0 }) as tf.Tensor2D;
-  // Few rows: a tile per 128 columns would leave most of a big GPU idle, so K is split
-  // into slices summed afterwards (enough slices for ~256 workgroups, each >= 64 deep).
-  const splits = Math.max(1, Math.min(Math.ceil(256 / Math.ceil(N / 128)), Math.floor(K / 64)));
+  const outCols = transposeW ? K : N;
+  // Few workgroups would leave most of a big GPU idle, so the reduction is split into
+  // slices summed afterwards: for few rows (decoding), enough for ~256 workgroups of 128
+  // columns, each >= 64 deep; for a long reduction on few tiles (the LM head's input
+  // gradient: 72 tiles over 262,144), ~256 workgroups, each >= 1,024 deep.
+  const small = M <= SMALL_M && !transposeW;
+  const groups = small ? Math.ceil(N / 128) : Math.ceil(outCols / TILE) * Math.ceil(M / TILE);
+  const splits = small ? Math.min(Math.ceil(256 / groups), Math.floor(inner / 64)) : groups < 128 ? Math.min(Math.ceil(256 / groups), Math.floor(inner / 1024)) : 1;
   return tf.tidy(() => {
-    const partial = tf.engine().runKernel(MATMUL_HALF, { x, w: w.packed }, { transposeW: false, splits }) as tf.Tensor3D;
-    return (splits === 1 ? tf.reshape(partial, [M, N]) : tf.sum(partial, 0)) as tf.Tensor2D;
+    const partial = tf.engine().runKernel(MATMUL_HALF, { x, w: w.packed }, { transposeW, small, splits: Math.max(1, splits) }) as tf.Tensor3D;
+    return (partial.shape[0] === 1 ? tf.reshape(partial, [M, outCols]) : tf.sum(partial, 0)) as tf.Tensor2D;
   });
 }
 
-/** x [M, K] @ W [K, N] (W packed [K, N/2]); or with transposeW x [M, N] @ W^T -> [M, K]. */
+/**
+ * Partial products [splits, M, N] of x [M, K] @ W [K, N] (W packed [K, N/2]), or with
+ * transposeW of x [M, N] @ W^T ([splits, M, K]); workgroup z takes slice z of the
+ * reduction, a whole number of K tiles.
+ */
 function tiledProgram(transposeW: boolean, outputShape: number[]): WebgpuProgram {
   // B tile [TILE_K][TILE]: b[k][n] is W[k, n] (x W) or W[n, k] (x W^T).
   const loadB = transposeW
@@ -227,15 +235,17 @@ function tiledProgram(transposeW: boolean, outputShape: number[]): WebgpuProgram
     variableNames: ['x', 'w'],
     outputShape,
     shaderKey: `sqloraMatMulHalf_${transposeW ? 'T' : 'N'}`,
-    dispatchLayout: { x: [1], y: [0] },
-    dispatch: [Math.ceil(outputShape[1] / TILE), Math.ceil(outputShape[0] / TILE), 1],
+    dispatchLayout: { x: [2], y: [1], z: [0] },
+    dispatch: [Math.ceil(outputShape[2] / TILE), Math.ceil(outputShape[1] / TILE), outputShape[0]],
     workgroupSize: [16, 16, 1],
     getUserCode: () => `
       var<workgroup> tileA : array<array<f32, ${TILE_K}>, ${TILE}>;
       var<workgroup> tileB : array<array<f32, ${TILE}>, ${TILE_K}>;
+      var<workgroup> sliceStart : i32;
       fn main() {
-        let rows = uniforms.outShape[0];
-        let outCols = uniforms.outShape[1];
+        let splits = uniforms.outShape[0];
+        let rows = uniforms.outShape[1];
+        let outCols = uniforms.outShape[2];
         let inner = uniforms.xShape[1];
         let words = uniforms.wShape[1];
         let tx = i32(localId.x);
@@ -243,8 +253,14 @@ function tiledProgram(transposeW: boolean, outputShape: number[]): WebgpuProgram
         let tid = ty * 16 + tx;
         let row0 = i32(workgroupId.y) * ${TILE};
         let col0 = i32(workgroupId.x) * ${TILE};
+        let slice = ((inner + splits * ${TILE_K} - 1) / (splits * ${TILE_K})) * ${TILE_K};
+        // The slice's start through workgroup memory: tfjs keeps workgroupId in a private
+        // variable, which WGSL's uniformity analysis does not trust as a loop bound around barriers.
+        if (tid == 0) { sliceStart = i32(workgroupId.z) * slice; }
+        let kStart = workgroupUniformLoad(&sliceStart);
+        let kEnd = min(inner, kStart + slice);
         var acc : array<array<f32, 4>, 4>;
-        for (var k0 = 0; k0 < inner; k0 += ${TILE_K}) {
+        for (var k0 = kStart; k0 < kEnd; k0 += ${TILE_K}) {
           for (var i = 0; i < 4; i++) {
             let e = tid + i * 256;
             let r = e / ${TILE_K};
@@ -269,7 +285,7 @@ function tiledProgram(transposeW: boolean, outputShape: number[]): WebgpuProgram
           let r = row0 + ty + 16 * i;
           for (var j = 0; j < 4; j++) {
             let c = col0 + tx + 16 * j;
-            if (r < rows && c < outCols) { setOutputAtIndex(r * outCols + c, acc[i][j]); }
+            if (r < rows && c < outCols) { setOutputAtIndex((i32(workgroupId.z) * rows + r) * outCols + c, acc[i][j]); }
           }
         }
       }`,
@@ -318,14 +334,15 @@ function splitKProgram(splits: number, outputShape: number[]): WebgpuProgram {
   };
 }
 
-/** attrs.splits 0: the tiled product; n >= 1: partial sums [n, M, N] over n slices of K. */
+/** Partial sums [splits, M, N] over `splits` slices of the reduction: tiled, or for few rows (`small`) one word per thread. */
 function matMulHalfKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { x, w } = inputs;
   const transposeW = attrs.transposeW as boolean;
   const splits = attrs.splits as number;
   const [K, words] = w.shape;
-  if (splits > 0) return backend.runWebGPUProgram(splitKProgram(splits, [splits, x.shape[0], 2 * words]), [x, w], 'float32');
-  return backend.runWebGPUProgram(tiledProgram(transposeW, transposeW ? [x.shape[0], K] : [x.shape[0], 2 * words]), [x, w], 'float32');
+  const outputShape = [splits, x.shape[0], transposeW ? K : 2 * words];
+  const program = attrs.small ? splitKProgram(splits, outputShape) : tiledProgram(transposeW, outputShape);
+  return backend.runWebGPUProgram(program, [x, w], 'float32');
 }
 
 /** out[i, k] = W[k, ids[i] - start] * scale, or 0 outside the shard. */

@@ -20,8 +20,27 @@ const swapLast = (x: tf.Tensor): tf.Tensor => {
   return tf.transpose(x, perm);
 };
 
+/**
+ * tfjs-webgpu 4.22's split-K matmul reads a transposed B wrongly in its vec4 form (seen:
+ * [256 x 6,912] @ [16 x 6,912]^T - LoRA's gradient through gate_proj's B at 256 tokens -
+ * off by 1.5 x its size, no error). tfjs picks that program for one matrix, an inner size
+ * of 2,000 or more and few 32 x 32 output tiles (at most 8, or 16 for Intel GPUs and
+ * outputs of <= 8 rows); there B is transposed first. 16 and 32 cover both cases.
+ */
+function webgpuSplitKHazard(a: tf.Tensor, b: tf.Tensor, transposeA: boolean): boolean {
+  if (tf.getBackend() !== 'webgpu' || a.rank > 3 || (a.rank === 3 && a.shape[0] !== 1)) return false;
+  const rows = a.shape[a.rank - (transposeA ? 1 : 2)]!;
+  const inner = a.shape[a.rank - (transposeA ? 2 : 1)]!;
+  const cols = b.shape[b.rank - 2]!;
+  const tiles = Math.ceil(rows / 32) * Math.ceil(cols / 32);
+  return inner >= 2000 && rows * cols > 128 && (tiles <= 16 || (rows <= 8 && tiles <= 32));
+}
+
 export function matMul<T extends tf.Tensor>(a: T, b: tf.Tensor, transposeA = false, transposeB = false): T {
-  if (!onWasm()) return tf.matMul(a, b, transposeA, transposeB) as T;
+  if (!onWasm()) {
+    if (transposeB && webgpuSplitKHazard(a, b, transposeA)) return tf.matMul(a, swapLast(b), transposeA, false) as T;
+    return tf.matMul(a, b, transposeA, transposeB) as T;
+  }
   const left = transposeA ? swapLast(a) : a;
   const right = transposeB ? swapLast(b) : b;
   if (left.rank === 3 && right.rank === 3 && left.shape[0] <= SPLIT_LIMIT) {

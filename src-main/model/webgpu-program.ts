@@ -12,7 +12,7 @@ export interface WebgpuProgram {
   variableNames: string[];
   outputShape: number[];
   shaderKey: string;
-  dispatchLayout: { x: number[]; y?: number[] };
+  dispatchLayout: { x: number[]; y?: number[]; z?: number[] };
   dispatch: [number, number, number];
   workgroupSize: [number, number, number];
   size?: boolean;
