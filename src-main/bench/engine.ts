@@ -3,7 +3,6 @@ import { benchMatmul, initBackend } from '../engine/backend';
 import type { BackendName } from '../api/contract';
 import { type Gemma3Config, parseGemma3Config } from '../model/config';
 import { Gemma3Model } from '../model/gemma3';
-import { frozenMatMul, HalfMatrix } from '../model/half';
 import { generate } from '../model/generate';
 import { LoraAdapter } from '../model/lora';
 import { lossAndGrads, LoraStepModel, makeBatch } from '../model/lora-training';
@@ -160,7 +159,7 @@ export async function benchEngine(options: EngineBenchOptions): Promise<Record<s
   const prefill16 = (16 * 384) / (await time(async () => void (await generate(model, prompts(16, 384), { maxNewTokens: 1, onStep: sample })), 1));
 
   const matmul = await benchMatmul(options.matmulSize, 10);
-  const halfMatmul = model.halfWeights ? await benchHalfMatmul(options.matmulSize, 10) : null;
+  const halfMatmul = model.halfWeights ? await benchMatmul(options.matmulSize, 10, 'float16') : null;
   // Training: forward, recomputed forward and input gradients through every layer (~6
   // FLOPs per parameter per token); the LM head forward and backward on labelled rows only.
   const trainFlops = (6 * layerParams * tokens + 4 * headParams * labelled) / trainS;
@@ -189,28 +188,6 @@ export async function benchEngine(options: EngineBenchOptions): Promise<Record<s
     peakGpuMB: round(peak.gpuBytes / 1e6),
     rssMB: round(process.memoryUsage().rss / 1e6),
   };
-}
-
-/** GFLOP/s of x @ W with W stored as float16 (the kernel every frozen projection runs on webgpu), square at `size`. */
-async function benchHalfMatmul(size: number, repeats: number): Promise<{ gflops: number }> {
-  const x = tf.randomNormal([size, size]) as tf.Tensor2D;
-  const values = tf.randomNormal([size, size]);
-  const w = HalfMatrix.fromFloat32((await values.data()) as Float32Array, size, size);
-  values.dispose();
-  const run = () => frozenMatMul(x, w);
-  const warm = run();
-  await warm.data();
-  warm.dispose();
-  const start = performance.now();
-  for (let i = 0; i < repeats; i++) {
-    const y = run();
-    if (i === repeats - 1) await y.data();
-    y.dispose();
-  }
-  const ms = (performance.now() - start) / repeats;
-  x.dispose();
-  w.dispose();
-  return { gflops: (2 * size ** 3) / (ms * 1e6) };
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;

@@ -7,6 +7,7 @@ import '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { watchActiveDevice } from '../model/device-limits';
+import { frozenMatMul, HalfMatrix } from '../model/half';
 import { registerFastMatMulGradient, registerFastWasmSlice } from '../model/matmul';
 import type { BackendInfo, BackendName, BackendProbe, GpuAdapterInfo } from '../api/contract';
 
@@ -115,21 +116,27 @@ export async function initBackend(preferred: BackendName | 'auto' = 'auto'): Pro
   throw new Error(`The ${candidates[0]} backend cannot be used here: ${why}`);
 }
 
-/** Dense float32 matmul throughput of the active backend, in GFLOP/s. */
-export async function benchMatmul(size: number, repeats: number): Promise<{ gflops: number; ms: number }> {
-  const a = tf.randomNormal([size, size]);
-  const b = tf.randomNormal([size, size]);
-  const warm = tf.matMul(a, b);
+/**
+ * Dense matmul throughput of the active backend, in GFLOP/s: float32, or with B stored
+ * as float16 the way webgpu stores frozen weights (model/half.ts).
+ */
+export async function benchMatmul(size: number, repeats: number, weights: 'float32' | 'float16' = 'float32'): Promise<{ gflops: number; ms: number }> {
+  const a = tf.randomNormal([size, size]) as tf.Tensor2D;
+  const b = tf.randomNormal([size, size]) as tf.Tensor2D;
+  const half = weights === 'float16' ? HalfMatrix.fromFloat32((await b.data()) as Float32Array, size, size) : null;
+  const product = () => (half ? frozenMatMul(a, half) : tf.matMul(a, b));
+  const warm = product();
   await warm.data();
   warm.dispose();
   const start = performance.now();
   for (let i = 0; i < repeats; i++) {
-    const c = tf.matMul(a, b);
+    const c = product();
     if (i === repeats - 1) await c.data();
     c.dispose();
   }
   const ms = (performance.now() - start) / repeats;
   a.dispose();
   b.dispose();
+  half?.dispose();
   return { gflops: (2 * size ** 3) / (ms * 1e6), ms };
 }

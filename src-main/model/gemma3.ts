@@ -116,7 +116,8 @@ export class Gemma3Model {
     this.vocabStarts = shards.map(([start]) => start);
     const transposed = (name: string): FrozenMatrix => {
       const { shape, data } = source.read(name);
-      return trainable ? hold(tf.tensor2d(transposeData(data, shape[0], shape[1]), [shape[1], shape[0]])) : frozenMatrix(transposeData(data, shape[0], shape[1]), shape[1], shape[0], this.halfWeights);
+      const t = transposeData(data, shape[0], shape[1]);
+      return trainable ? hold(tf.tensor2d(t, [shape[1], shape[0]])) : frozenMatrix(t, shape[1], shape[0], this.halfWeights);
     };
     // From a file each shard reads and transposes only its own rows: the whole float32 matrix (1.2 GB in Gemma 3) is never in memory.
     const vocabMatrix = (name: string): FrozenMatrix[] => {
@@ -124,7 +125,8 @@ export class Gemma3Model {
       const whole = shards.length > 1 && source.readRows ? null : source.read(name).data;
       return shards.map(([start, size]) => {
         const rows = whole ? whole.subarray(start * H, (start + size) * H) : source.readRows!(name, start, size);
-        return trainable ? hold(tf.tensor2d(transposeData(rows, size, H), [H, size])) : frozenMatrix(transposeData(rows, size, H), H, size, halfVocab);
+        const t = transposeData(rows, size, H);
+        return trainable ? hold(tf.tensor2d(t, [H, size])) : frozenMatrix(t, H, size, halfVocab);
       });
     };
     this.embedShards = vocabMatrix('embed_tokens.weight');

@@ -207,29 +207,21 @@ function runMatMul(x: tf.Tensor2D, w: HalfMatrix, transposeW: boolean): tf.Tenso
  * reduction, a whole number of K tiles.
  */
 function tiledProgram(transposeW: boolean, outputShape: number[]): WebgpuProgram {
-  // B tile [TILE_K][TILE]: b[k][n] is W[k, n] (x W) or W[n, k] (x W^T).
-  const loadB = transposeW
-    ? `for (var i = 0; i < 2; i++) {
+  // B tile [TILE_K][TILE]: b[k][n] is W[k, n] (x W) or W[n, k] (x W^T). Each thread
+  // unpacks 2 words; a word holds two neighbouring columns of a W row: along n for x W, k for x W^T.
+  const [k, n, row, col, rows, cols, second] = transposeW
+    ? ['(e % 8) * 2', 'e / 8', 'col0 + n', 'k0 + k', 'outCols', 'inner', 'tileB[k + 1][n]']
+    : ['e / 32', '(e % 32) * 2', 'k0 + k', 'col0 + n', 'inner', 'outCols', 'tileB[k][n + 1]'];
+  const loadB = `for (var i = 0; i < 2; i++) {
         let e = tid + i * 256;
-        let n = e / 8;
-        let k = (e % 8) * 2;
-        let row = col0 + n;
-        let col = k0 + k;
+        let k = ${k};
+        let n = ${n};
+        let row = ${row};
+        let col = ${col};
         var v = vec2<f32>(0.0);
-        if (row < outCols && col < inner) { v = unpack2x16float(bitcast<u32>(w[row * words + col / 2])); }
+        if (row < ${rows} && col < ${cols}) { v = unpack2x16float(bitcast<u32>(w[row * words + col / 2])); }
         tileB[k][n] = v.x;
-        tileB[k + 1][n] = v.y;
-      }`
-    : `for (var i = 0; i < 2; i++) {
-        let e = tid + i * 256;
-        let k = e / 32;
-        let n = (e % 32) * 2;
-        let row = k0 + k;
-        let col = col0 + n;
-        var v = vec2<f32>(0.0);
-        if (row < inner && col < outCols) { v = unpack2x16float(bitcast<u32>(w[row * words + col / 2])); }
-        tileB[k][n] = v.x;
-        tileB[k][n + 1] = v.y;
+        ${second} = v.y;
       }`;
   return {
     variableNames: ['x', 'w'],
